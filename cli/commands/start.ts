@@ -1,0 +1,37 @@
+/**
+ * `syncscope start`: the embedded default. One process hosts the collector and the console, since
+ * chDB holds its data directory exclusively. With CLICKHOUSE_URL set it works the same against a
+ * server (use `syncscope collector` / `syncscope console` to scale them separately).
+ */
+import { loadConfig, setConfig } from '../../src/lib/server/config';
+import { createDb, setDb } from '../../src/lib/server/db';
+import { migrate } from '../../src/lib/server/db/migrate';
+import { startCollector } from '../../collector/index';
+import { startConsole } from '../console-server';
+
+export async function run(): Promise<void> {
+	const config = setConfig(loadConfig());
+	const db = createDb(config);
+	setDb(db);
+	const applied = await migrate(db, config);
+	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
+
+	const collector = await startCollector({ config, db });
+	const web = await startConsole(config);
+	console.log(
+		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${db.kind === 'embedded' ? config.dataDir : config.clickhouseUrl}`
+	);
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`${signal}: draining…`);
+		await web.close();
+		await collector.shutdown();
+		await db.close();
+		process.exit(0);
+	};
+	process.on('SIGTERM', () => void stop('SIGTERM'));
+	process.on('SIGINT', () => void stop('SIGINT'));
+}

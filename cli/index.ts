@@ -1,0 +1,33 @@
+/** `syncscope <command>`: each command lives in cli/commands/<name>.ts and exports run(args). */
+import { ConfigError } from '../src/lib/server/config';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
+	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
+	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') }
+};
+
+function usage(): void {
+	console.log('usage: syncscope <command> [options]\n');
+	for (const [name, c] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(16)} ${c.summary}`);
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h' || name === 'help') {
+	usage();
+	process.exit(name ? 0 : 1);
+}
+const cmd = COMMANDS[name];
+if (!cmd) {
+	console.error(`unknown command: ${name}\n`);
+	usage();
+	process.exit(2);
+}
+try {
+	await (await cmd.load()).run(args);
+} catch (e) {
+	if (e instanceof ConfigError) {
+		console.error(e.message);
+		process.exit(78);
+	}
+	throw e;
+}

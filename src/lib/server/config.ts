@@ -1,0 +1,146 @@
+/**
+ * The one configuration module: every setting, its default and its validation in one zod schema.
+ * Read from the environment and, optionally, a JSON/YAML file named by SYNCSCOPE_CONFIG
+ * (environment wins). Fails fast at start with every problem listed.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+	.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])])
+	.transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+/** Attribute names go into materialized-view DDL as literals, so they are restricted. */
+export const attributeName = z
+	.string()
+	.regex(/^[A-Za-z0-9_.:/-]{1,200}$/, 'attribute names may use letters, digits and _ . : / -');
+
+export const configSchema = z.object({
+	/** embedded chDB data directory (ignored when clickhouseUrl is set) */
+	dataDir: z.string().min(1).default('./data'),
+	clickhouseUrl: z.string().url().optional(),
+	clickhouseUser: z.string().default('default'),
+	clickhousePassword: z.string().default(''),
+	clickhouseDatabase: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
+	/** cluster name for ON CLUSTER DDL (server mode only) */
+	clickhouseCluster: z.string().regex(/^[A-Za-z0-9_]*$/).default(''),
+
+	port: port.default(3000),
+	host: z.string().default('0.0.0.0'),
+	/** public origin of the console, used for CSRF checks and the Secure cookie flag */
+	origin: z.string().url().optional(),
+
+	otlpHttpPort: port.default(4318),
+	otlpGrpcPort: port.default(4317),
+	otlpHost: z.string().default('0.0.0.0'),
+	/** request body limit, applied before and after decompression */
+	maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+	/** group commit: wait at most this long for more requests to share an insert */
+	batchLingerMs: z.coerce.number().int().min(0).default(20),
+	/** group commit: flush when this many rows are waiting */
+	batchMaxRows: positiveInt.default(50_000),
+	/** back-pressure: refuse (429) when more than this many bytes of rows wait for insert */
+	maxQueuedBytes: positiveInt.default(256 * 1024 * 1024),
+	/** insert attempts (same dedup token each time) before answering 503 */
+	insertAttempts: positiveInt.default(3),
+	/** seconds clients are told to wait on 429/503 */
+	retryAfterSeconds: positiveInt.default(5),
+	/** require a per-source ingest token (see `syncscope ingest-token add`) */
+	ingestAuth: bool.default(false),
+
+	ttlTracesDays: positiveInt.default(30),
+	ttlLogsDays: positiveInt.default(30),
+	ttlKeysDays: positiveInt.default(90),
+
+	/** extra attribute names that feed the business-key index, per key name */
+	keyAliases: z.record(z.string().regex(/^[a-z0-9_]{1,64}$/), z.array(attributeName)).default({}),
+
+	adminEmail: z.string().email().optional(),
+	adminPassword: z.string().min(12).optional(),
+	logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info')
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const envNames: Record<keyof Config, string> = {
+	dataDir: 'SYNCSCOPE_DATA_DIR',
+	clickhouseUrl: 'CLICKHOUSE_URL',
+	clickhouseUser: 'CLICKHOUSE_USER',
+	clickhousePassword: 'CLICKHOUSE_PASSWORD',
+	clickhouseDatabase: 'CLICKHOUSE_DATABASE',
+	clickhouseCluster: 'CLICKHOUSE_CLUSTER',
+	port: 'PORT',
+	host: 'HOST',
+	origin: 'ORIGIN',
+	otlpHttpPort: 'OTLP_HTTP_PORT',
+	otlpGrpcPort: 'OTLP_GRPC_PORT',
+	otlpHost: 'OTLP_HOST',
+	maxBodyBytes: 'SYNCSCOPE_MAX_BODY_BYTES',
+	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
+	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
+	maxQueuedBytes: 'SYNCSCOPE_MAX_QUEUED_BYTES',
+	insertAttempts: 'SYNCSCOPE_INSERT_ATTEMPTS',
+	retryAfterSeconds: 'SYNCSCOPE_RETRY_AFTER_SECONDS',
+	ingestAuth: 'SYNCSCOPE_INGEST_AUTH',
+	ttlTracesDays: 'SYNCSCOPE_TTL_TRACES_DAYS',
+	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
+	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',
+	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
+	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
+	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
+	logLevel: 'LOG_LEVEL'
+};
+
+export class ConfigError extends Error {}
+
+/** Parse config from an env object (and the file it names); throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+	let fromFile: Record<string, unknown> = {};
+	if (env.SYNCSCOPE_CONFIG) {
+		try {
+			fromFile = parseYaml(readFileSync(env.SYNCSCOPE_CONFIG, 'utf8')) ?? {};
+		} catch (e) {
+			throw new ConfigError(`cannot read SYNCSCOPE_CONFIG ${env.SYNCSCOPE_CONFIG}: ${(e as Error).message}`);
+		}
+	}
+	const raw: Record<string, unknown> = { ...fromFile };
+	for (const [key, name] of Object.entries(envNames)) {
+		const v = env[name];
+		if (v === undefined || v === '') continue;
+		raw[key] = key === 'keyAliases' ? parseJsonEnv(name, v) : v;
+	}
+	const parsed = configSchema.safeParse({ ...raw, ...overrides });
+	if (!parsed.success) {
+		const lines = parsed.error.issues.map((i) => {
+			const key = i.path[0] as keyof Config;
+			return `  ${envNames[key] ?? String(key)} (${i.path.join('.')}): ${i.message}`;
+		});
+		throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+	}
+	return parsed.data;
+}
+
+function parseJsonEnv(name: string, v: string): unknown {
+	try {
+		return JSON.parse(v);
+	} catch {
+		throw new ConfigError(`${name} must be JSON, e.g. {"sales_order":["order.id"]}`);
+	}
+}
+
+const KEY = Symbol.for('syncscope.config');
+type G = typeof globalThis & { [KEY]?: Config };
+
+/** The process-wide config (the SvelteKit bundle and the collector share it through globalThis). */
+export function config(): Config {
+	const g = globalThis as G;
+	return (g[KEY] ??= loadConfig());
+}
+
+/** Install a config for this process (start-up and tests). */
+export function setConfig(c: Config): Config {
+	(globalThis as G)[KEY] = c;
+	return c;
+}

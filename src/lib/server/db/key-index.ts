@@ -1,0 +1,69 @@
+/**
+ * The business-key index's materialized views, generated from the telemetry contract plus the
+ * configured aliases (SYNCSCOPE_KEY_ALIASES, e.g. {"sales_order": ["order.id"]}). A view's name
+ * carries a hash of its definition, so changing the aliases creates the new view and drops the old.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from '../config';
+import { raw, sql } from './sql';
+import type { Db } from './types';
+
+/** Key name → span/log attributes that carry it. Entity type/id pairs are indexed as well. */
+export const CONTRACT_KEYS: Record<string, string[]> = {
+	correlation_id: ['integration.correlation_id', 'messaging.message.conversation_id', 'correlation_id'],
+	message_id: ['integration.message_id', 'messaging.message.id'],
+	idempotency_key: ['integration.idempotency_key']
+};
+
+export function keyAttributes(c: Pick<Config, 'keyAliases'>): [string, string][] {
+	const pairs = new Map<string, string>();
+	const all = { ...CONTRACT_KEYS };
+	for (const [k, attrs] of Object.entries(c.keyAliases)) all[k] = [...(all[k] ?? []), ...attrs];
+	for (const [k, attrs] of Object.entries(all)) for (const a of attrs) pairs.set(`${k}\u0000${a}`, k);
+	return [...pairs.keys()].map((p) => p.split('\u0000') as [string, string]);
+}
+
+/** A string literal for DDL; inputs are already restricted by the config schema. */
+function lit(s: string): string {
+	return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function selectFor(attrsCol: string, c: Pick<Config, 'keyAliases'>): string {
+	const tuples = keyAttributes(c).map(([k, a]) => `(${lit(k)}, ${attrsCol}[${lit(a)}])`);
+	tuples.push(`(${attrsCol}['integration.entity.type'], ${attrsCol}['integration.entity.id'])`);
+	return `arrayFilter(x -> x.1 != '' AND x.2 != '', [${tuples.join(', ')}])`;
+}
+
+export function keyViewDefinitions(c: Pick<Config, 'keyAliases'>, onCluster = ''): { name: string; ddl: string }[] {
+	const spans = `SELECT kv.2 AS KeyValue, kv.1 AS KeyName, Timestamp, TraceId, SpanId, ServiceName,
+  'span' AS Signal, SpanAttributes['integration.flow'] AS Flow
+FROM otel_traces
+ARRAY JOIN ${selectFor('SpanAttributes', c)} AS kv`;
+	const logs = `SELECT kv.2 AS KeyValue, kv.1 AS KeyName, Timestamp, TraceId, SpanId, ServiceName,
+  'log' AS Signal, LogAttributes['integration.flow'] AS Flow
+FROM otel_logs
+ARRAY JOIN ${selectFor('LogAttributes', c)} AS kv`;
+	return [
+		['business_keys_spans_mv', spans],
+		['business_keys_logs_mv', logs]
+	].map(([base, select]) => {
+		const hash = createHash('sha256').update(select).digest('hex').slice(0, 10);
+		const name = `${base}_${hash}`;
+		return { name, ddl: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster} TO business_keys AS ${select}` };
+	});
+}
+
+/** Create the views for the current aliases and drop views for earlier alias sets. */
+export async function ensureKeyViews(db: Db, c: Pick<Config, 'keyAliases'>, onCluster = ''): Promise<void> {
+	const defs = keyViewDefinitions(c, onCluster);
+	for (const d of defs) await db.exec(raw(d.ddl));
+	const existing = await db.query<{ name: string }>(
+		sql`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'business\\_keys\\_%\\_mv\\_%'`
+	);
+	const keep = new Set(defs.map((d) => d.name));
+	for (const { name } of existing) {
+		if (!keep.has(name) && /^business_keys_(spans|logs)_mv_[0-9a-f]{10}$/.test(name)) {
+			await db.exec(raw(`DROP VIEW IF EXISTS ${name} ${onCluster}`));
+		}
+	}
+}

@@ -1,0 +1,83 @@
+/**
+ * Migrations runner: numbered, idempotent .sql files in clickhouse/migrations/, applied in order and
+ * recorded in syncscope_migrations. Every statement is IF NOT EXISTS, so two runners racing (two
+ * `syncscope migrate` at once) or a second run do no harm.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config';
+import { ensureKeyViews } from './key-index';
+import { raw, sql } from './sql';
+import type { Db } from './types';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../clickhouse/migrations', import.meta.url));
+
+type TemplateConfig = Pick<Config, 'clickhouseCluster' | 'ttlTracesDays' | 'ttlLogsDays' | 'ttlKeysDays'> &
+	Partial<Pick<Config, 'keyAliases'>>;
+
+/** Expand {{on_cluster}}, {{engine:table[:Engine]}} and {{ttl_*}} in a migration file. */
+export function renderMigration(text: string, c: TemplateConfig): string {
+	const cluster = c.clickhouseCluster;
+	return text
+		.replaceAll('{{on_cluster}}', cluster ? `ON CLUSTER ${cluster}` : '')
+		.replace(/\{\{engine:([a-z0-9_]+)(?::([A-Za-z]+))?\}\}/g, (_m, table: string, engine = 'MergeTree') =>
+			cluster ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/${table}', '{replica}')` : engine
+		)
+		.replaceAll('{{ttl_traces_days}}', String(c.ttlTracesDays))
+		.replaceAll('{{ttl_logs_days}}', String(c.ttlLogsDays))
+		.replaceAll('{{ttl_keys_days}}', String(c.ttlKeysDays));
+}
+
+/** Split a file into statements at semicolons that end a line; comments are dropped. */
+export function splitStatements(text: string): string[] {
+	return text
+		.split(/;\s*(?:\n|$)/)
+		.map((s) =>
+			s
+				.split('\n')
+				.filter((l) => !l.trim().startsWith('--'))
+				.join('\n')
+				.trim()
+		)
+		.filter(Boolean);
+}
+
+export interface MigrationFile {
+	version: number;
+	name: string;
+	text: string;
+}
+
+export function listMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
+	return readdirSync(dir)
+		.filter((f) => /^\d+_.+\.sql$/.test(f))
+		.map((f) => ({ version: Number(f.split('_')[0]), name: f, text: readFileSync(joinPath(dir, f), 'utf8') }))
+		.sort((a, b) => a.version - b.version);
+}
+
+/** Apply every migration not yet recorded; returns the names applied this time. */
+export async function migrate(db: Db, c: TemplateConfig, dir = MIGRATIONS_DIR): Promise<string[]> {
+	const onCluster = c.clickhouseCluster ? `ON CLUSTER ${c.clickhouseCluster}` : '';
+	await db.exec(
+		raw(`CREATE TABLE IF NOT EXISTS syncscope_migrations ${onCluster} (
+			version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)
+		) ENGINE = ${c.clickhouseCluster ? "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/syncscope_migrations', '{replica}')" : 'ReplacingMergeTree'} ORDER BY version`)
+	);
+	const done = new Set(
+		(await db.query<{ version: number }>(sql`SELECT version FROM syncscope_migrations FINAL`)).map((r) => r.version)
+	);
+	const applied: string[] = [];
+	for (const m of listMigrations(dir)) {
+		if (done.has(m.version)) continue;
+		const rendered = renderMigration(m.text, c);
+		for (const stmt of splitStatements(rendered)) await db.exec(raw(stmt));
+		await db.insertRows('syncscope_migrations', [
+			{ version: m.version, name: m.name, checksum: createHash('sha256').update(m.text).digest('hex') }
+		]);
+		applied.push(m.name);
+	}
+	await ensureKeyViews(db, { keyAliases: c.keyAliases ?? {} }, onCluster);
+	return applied;
+}

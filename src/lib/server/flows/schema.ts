@@ -1,0 +1,94 @@
+/**
+ * The interface catalogue: each business flow with its expected steps, owners, escalation path,
+ * systems of record and SLA objectives. Exceptions, runbooks, lineage's expected path, dashboards
+ * and alerts all hang off a flow entry.
+ */
+import { z } from 'zod';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,79}$/, 'lower-case letters, digits and . _ : -');
+
+/** "90s", "5m", "2h", "1d" → milliseconds */
+export const duration = z
+	.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration like 500ms, 90s, 5m, 2h, 1d')])
+	.transform((v) => {
+		if (typeof v === 'number') return v;
+		const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v)!;
+		const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+		return Number(m[1]) * unit;
+	});
+
+export const stepSchema = z.object({
+	/** matches integration.step */
+	id: slug,
+	name: z.string().min(1),
+	/** the system the step runs in or talks to (crm, erp, wms, supplier:acme, …) */
+	system: z.string().min(1),
+	/** expected to have happened within this time of the transaction's first step; later = overdue */
+	within: duration.optional(),
+	/** happens only for some transactions (e.g. drop-ship lines) */
+	optional: z.boolean().default(false)
+});
+
+export const milestoneSchema = z.object({
+	name: slug,
+	from: slug,
+	to: slug,
+	/** target latency between the two steps (same correlation ID, any trace) */
+	target: duration
+});
+
+export const objectivesSchema = z.object({
+	/** share of transactions that succeed, 0..1 */
+	successRate: z.number().min(0).max(1).optional(),
+	/** end-to-end time targets */
+	e2eP95: duration.optional(),
+	e2eP99: duration.optional(),
+	milestones: z.array(milestoneSchema).default([]),
+	eventDelayP95: duration.optional(),
+	/** dead letters per hour above which the flow is red */
+	deadLettersPerHour: z.number().nonnegative().optional(),
+	duplicateRate: z.number().min(0).max(1).optional(),
+	/** steps that start and end the end-to-end clock (default: first and last span of the first trace) */
+	startStep: slug.optional(),
+	endStep: slug.optional()
+});
+
+export const flowSchema = z.object({
+	/** matches integration.flow */
+	id: slug,
+	name: z.string().min(1),
+	description: z.string().default(''),
+	businessOwner: z.string().min(1),
+	technicalOwner: z.string().min(1),
+	escalation: z.array(z.string().min(1)).default([]),
+	/** entity type → system of record */
+	systemsOfRecord: z.record(z.string(), z.string()).default({}),
+	steps: z.array(stepSchema).default([]),
+	objectives: objectivesSchema.default({ milestones: [] })
+});
+
+export const catalogueSchema = z
+	.object({ flows: z.array(flowSchema) })
+	.superRefine((c, ctx) => {
+		const seen = new Set<string>();
+		c.flows.forEach((f, i) => {
+			if (seen.has(f.id)) ctx.addIssue({ code: 'custom', path: ['flows', i, 'id'], message: `duplicate flow id ${f.id}` });
+			seen.add(f.id);
+			const steps = new Set(f.steps.map((s) => s.id));
+			f.objectives.milestones.forEach((m, j) => {
+				for (const end of ['from', 'to'] as const) {
+					if (!steps.has(m[end])) {
+						ctx.addIssue({
+							code: 'custom',
+							path: ['flows', i, 'objectives', 'milestones', j, end],
+							message: `milestone ${m.name}: step ${m[end]} is not a step of flow ${f.id}`
+						});
+					}
+				}
+			});
+		});
+	});
+
+export type Flow = z.infer<typeof flowSchema>;
+export type FlowStep = z.infer<typeof stepSchema>;
+export type Catalogue = z.infer<typeof catalogueSchema>;

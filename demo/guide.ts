@@ -20,8 +20,9 @@ export interface Featured {
 }
 
 /**
- * A failed order validation still unresolved, the largest first (big ones need an approver), skipping
- * UOM_MISSING, whose payload stays invalid on replay; and a PO of the noisy supplier.
+ * An order that failed validation or the ERP's credit check and never reached the ERP, a credit hold
+ * first (its runbook always wants an approver), then the largest; UOM_MISSING is skipped (its payload
+ * stays invalid on replay). And a PO of the noisy supplier.
  */
 export async function featured(db: Db): Promise<Featured> {
 	const ns = { String: DEMO_NAMESPACE };
@@ -31,15 +32,16 @@ export async function featured(db: Db): Promise<Featured> {
 			       toFloat64OrZero(SpanAttributes['integration.amount']) AS amount, SpanAttributes['integration.currency'] AS currency
 			FROM otel_traces
 			WHERE ResourceAttributes['service.namespace'] = ${ns}
-			  AND SpanAttributes['integration.step'] = 'mw.validate-order'
+			  AND SpanAttributes['integration.step'] IN ('mw.validate-order', 'erp.create-sales-order')
 			  AND SpanAttributes['integration.outcome'] = 'failed'
+			  AND SpanAttributes['integration.error.class'] != 'transport'
 			  AND SpanAttributes['integration.error.code'] != 'UOM_MISSING'
-			  AND SpanAttributes['integration.idempotency_key'] NOT IN (
-			      SELECT SpanAttributes['integration.idempotency_key'] FROM otel_traces
+			  AND SpanAttributes['integration.correlation_id'] NOT IN (
+			      SELECT SpanAttributes['integration.correlation_id'] FROM otel_traces
 			      WHERE ResourceAttributes['service.namespace'] = ${ns}
-			        AND SpanAttributes['integration.step'] = 'mw.validate-order'
+			        AND SpanAttributes['integration.step'] = 'erp.create-sales-order'
 			        AND SpanAttributes['integration.outcome'] = 'success')
-			ORDER BY amount DESC, id
+			ORDER BY code = 'CREDIT_HOLD' DESC, amount DESC, id
 			LIMIT 1`),
 		db.query<{ id: string; partner: string }>(sql`
 			SELECT SpanAttributes['integration.entity.id'] AS id, SpanAttributes['integration.partner'] AS partner
@@ -65,8 +67,8 @@ export function guide(o: { consoleUrl: string; users: DemoUser[]; featured: Feat
 	const order = o.featured.order;
 	if (order) {
 		lines.push(
-			`  1. Sign in as ${who('operator').email} and search for ${order.id}: its validation failed (${order.code}),`,
-			`     ${Math.round(order.amount).toLocaleString('en-US')} ${order.currency} at stake. The lineage shows the CRM submission and the dead letter.`
+			`  1. Sign in as ${who('operator').email} and search for ${order.id}: it never reached the ERP (${order.code}),`,
+			`     ${Math.round(order.amount).toLocaleString('en-US')} ${order.currency} at stake. The lineage shows where it stopped and the dead letter.`
 		);
 	} else {
 		lines.push(`  1. Sign in as ${who('operator').email} and search for an order number (SO-…) from the exceptions queue.`);

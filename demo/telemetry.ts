@@ -186,7 +186,9 @@ export class Telemetry {
 
 	/** The message could not be delivered: body = the payload a replay re-sends. */
 	deadLetter(result: StepResult, payload: unknown): void {
-		this.log(result, 'integration.dead_letter', JSON.stringify(payload), SeverityNumber.ERROR, result.end + 5);
+		const e = result.spec.error;
+		const why = e ? { 'exception.type': exceptionType(e.class), 'exception.message': e.message } : {};
+		this.log(result, 'integration.dead_letter', JSON.stringify(payload), SeverityNumber.ERROR, result.end + 5, why);
 	}
 
 	/** A partner acknowledgement or business milestone (EDI 855, 856, 997 …). */

@@ -7,7 +7,7 @@ import { SpanKind, type SpanContext } from '@opentelemetry/api';
 import { WAREHOUSES, supplierById } from '../master-data';
 import { HOUR, SECOND, deliver, down, message, transient, type Redelivery, type ScenarioContext } from '../scenario';
 import { SERVICES, type StepResult, type StepSpec } from '../telemetry';
-import { drawOrder, dropShipGroups, validateOrder, type SalesOrder } from './orders';
+import { creditCheck, drawOrder, dropShipGroups, validateOrder, type SalesOrder } from './orders';
 import { sendPo, type PurchaseOrder } from './supplier';
 
 const FLOW = 'order-to-cash';
@@ -43,9 +43,10 @@ export function startOrder(ctx: ScenarioContext, t: number): void {
 		attributes: { 'order.channel': order.channel, 'order.lines': order.lines.length }
 	});
 	const v = validate(ctx, order, submit.context, submit.end + gap(ctx, 150));
-	if (v.ok) createSalesOrder(ctx, order, v.context, v.end + gap(ctx, 400));
+	const so = v.ok ? createSalesOrder(ctx, order, v.context, v.end + gap(ctx, 400)) : v;
 	// Credit released, tax mapping or UOM conversion added: sales ops resubmit the same order.
-	else if (defect !== 'uom-missing' && ctx.rng.chance(0.55)) ctx.later(v.end + ctx.rng.logNormal(3 * HOUR, 0.7), (at) => resubmit(ctx, order, at));
+	if (!so.ok && so.spec.error?.class !== 'transport' && defect !== 'uom-missing' && ctx.rng.chance(0.55))
+		ctx.later(so.end + ctx.rng.logNormal(3 * HOUR, 0.7), (at) => resubmit(ctx, order, at));
 	// The CRM resends now and then (a rep's double click, a CRM retry after a slow response).
 	if (ctx.rng.chance(0.025)) ctx.later(t + ctx.rng.between(20 * SECOND, 600 * SECOND), (at) => duplicateSubmission(ctx, order, at));
 }
@@ -72,7 +73,7 @@ function resubmit(ctx: ScenarioContext, o: SalesOrder, at: number): void {
 		attributes: { 'order.channel': o.channel, 'order.resubmitted': true }
 	});
 	const v = validate(ctx, o, submit.context, submit.end + gap(ctx, 150), { fixed: true });
-	if (v.ok) createSalesOrder(ctx, o, v.context, v.end + gap(ctx, 400));
+	if (v.ok) createSalesOrder(ctx, o, v.context, v.end + gap(ctx, 400), { fixed: true });
 }
 
 /** The CRM sends an order it already sent: the idempotency key blocks it (outcome duplicate). */
@@ -94,11 +95,14 @@ function duplicateSubmission(ctx: ScenarioContext, o: SalesOrder, at: number): v
 	});
 }
 
-/** erp.create-sales-order: the ERP answers 503 now and then, and throughout an outage. */
+/** erp.create-sales-order: the ERP's credit check, and 503s now and then and throughout an outage. */
 export function createSalesOrder(ctx: ScenarioContext, o: SalesOrder, parent: SpanContext | undefined, start: number, r: Redelivery = {}): StepResult {
+	const credit = creditCheck(o, r.fixed);
 	const failures = r.fixed
 		? []
 		: transient(ctx, { p: 0.04, outage: down(ctx, 'erp', start), error: { class: 'transport', code: 'HTTP_503', message: 'SAP gateway: service unavailable (ERP)' } });
+	// the ERP checks credit once it answers: after any 503s
+	if (credit && failures.length < 3) failures.push(credit);
 	const so = deliver(ctx, { ...base(ctx, o, 'erp.create-sales-order', SERVICES.erp, 'middleware', 'erp', parent, `erp-so:${o.orderNumber}`, r), kind: SpanKind.CLIENT }, {
 		start,
 		medianMs: 900,

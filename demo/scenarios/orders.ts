@@ -72,7 +72,7 @@ export function drawOrder(rng: Rng, orderNumber: string, at: number): { order: S
 }
 
 /**
- * The middleware's order validation. Checks against reference data (credit status, tax
+ * The middleware's order validation. Checks against reference data (tax
  * jurisdictions, UOM conversions, price lists) pass once `referenceFixed`: a replay runs after the
  * operator fixed the reference data, as the runbook says. A malformed order fails either way.
  */
@@ -85,7 +85,6 @@ export function validateOrder(o: SalesOrder, referenceFixed = false): StepError 
 	if (referenceFixed) return null;
 	const customer = CUSTOMERS.find((c) => c.id === o.customer.id);
 	if (!customer) return { class: 'validation', code: 'CUSTOMER_UNKNOWN', message: `customer ${o.customer.id} is not in the ERP` };
-	if (customer.creditHold) return { class: 'business', code: 'CREDIT_HOLD', message: `customer ${customer.id} ${customer.name} is on credit hold` };
 	if (o.shipTo.postalCode === UNMAPPED_SHIP_TO.postalCode)
 		return { class: 'validation', code: 'TAX_JURISDICTION_UNKNOWN', message: `no tax jurisdiction for ship-to ${o.shipTo.id} ${o.shipTo.city} ${o.shipTo.region} ${o.shipTo.postalCode}` };
 	for (const l of o.lines) {
@@ -97,6 +96,14 @@ export function validateOrder(o: SalesOrder, referenceFixed = false): StepError 
 		if (l.unitPrice < list * 0.85)
 			return { class: 'business', code: 'PRICE_BELOW_FLOOR', message: `line ${l.line}: ${l.sku} at ${l.unitPrice} ${o.currency} is below the price floor ${round2(list * 0.85)}` };
 	}
+	return null;
+}
+
+/** The ERP's credit check when it creates the sales order (credit control releases holds). */
+export function creditCheck(o: SalesOrder, released = false): StepError | null {
+	const customer = CUSTOMERS.find((c) => c.id === o.customer.id);
+	if (customer?.creditHold && !released)
+		return { class: 'business', code: 'CREDIT_HOLD', message: `customer ${customer.id} ${customer.name} is on credit hold; ${o.orderNumber} (${o.total.toFixed(2)} ${o.currency}) blocked` };
 	return null;
 }
 

@@ -80,7 +80,18 @@ describe('simulator: realistic trouble', () => {
 		expect(rate(failed, v)).toBeGreaterThan(0.02);
 		expect(rate(failed, v)).toBeLessThan(0.09);
 		const codes = new Set(failed.map((s) => attr(s, 'error.code')));
-		for (const c of ['CREDIT_HOLD', 'TAX_JURISDICTION_UNKNOWN', 'UOM_CONVERSION_MISSING']) expect(codes).toContain(c);
+		for (const c of ['TAX_JURISDICTION_UNKNOWN', 'UOM_CONVERSION_MISSING', 'PRICE_BELOW_FLOOR']) expect(codes).toContain(c);
+	});
+
+	it('blocks a credit-hold customer’s orders at the ERP, and some are resubmitted once released', () => {
+		const held = spansAt('order-to-cash', 'erp.create-sales-order').filter((s) => attr(s, 'error.code') === 'CREDIT_HOLD');
+		expect(held.length).toBeGreaterThan(5);
+		expect(held.every((s) => attr(s, 'error.class') === 'business' && attr(s, 'partner') === 'customer:C-10124')).toBe(true);
+		const released = held.filter((h) =>
+			spansAt('order-to-cash', 'erp.create-sales-order').some((s) => attr(s, 'idempotency_key') === attr(h, 'idempotency_key') && attr(s, 'outcome') === 'success' && ms(s.startTime) > ms(h.endTime))
+		);
+		expect(released.length).toBeGreaterThan(0);
+		expect(released.length).toBeLessThan(held.length);
 	});
 
 	it('dead-letters failed messages with the JSON payload and the step’s tags', () => {
@@ -102,14 +113,14 @@ describe('simulator: realistic trouble', () => {
 
 	it('retries ERP 503s within the trace: attempt 1 failed, attempt 2 succeeded', () => {
 		const creates = spansAt('order-to-cash', 'erp.create-sales-order');
-		const firstFailed = creates.filter((s) => attr(s, 'attempt') === 1 && attr(s, 'outcome') === 'failed');
+		const firstFailed = creates.filter((s) => attr(s, 'attempt') === 1 && attr(s, 'error.code') === 'HTTP_503');
 		expect(rate(firstFailed, creates)).toBeGreaterThan(0.015);
 		expect(rate(firstFailed, creates)).toBeLessThan(0.1);
 		const recovered = firstFailed.filter((f) =>
 			creates.some((s) => s.spanContext().traceId === f.spanContext().traceId && attr(s, 'attempt') === 2 && attr(s, 'outcome') === 'success' && attr(s, 'message_id') === attr(f, 'message_id'))
 		);
 		expect(recovered.length).toBeGreaterThan(firstFailed.length / 2);
-		expect(firstFailed.every((s) => attr(s, 'error.code') === 'HTTP_503' && attr(s, 'error.class') === 'transport')).toBe(true);
+		expect(firstFailed.every((s) => attr(s, 'error.class') === 'transport' && attr(s, 'outcome') === 'failed')).toBe(true);
 	});
 
 	it('blocks duplicate submissions by idempotency key', () => {

@@ -140,9 +140,11 @@ export class Reader {
 				if (this.pos + 8 > this.end) throw new DecodeError('truncated fixed64');
 				this.pos += 8;
 				return;
-			case WIRE_LEN:
-				this.pos += this.len();
+			case WIRE_LEN: {
+				const n = this.len(); // read first: `pos += len()` would add to the old pos
+				this.pos += n;
 				return;
+			}
 			case WIRE_I32:
 				if (this.pos + 4 > this.end) throw new DecodeError('truncated fixed32');
 				this.pos += 4;

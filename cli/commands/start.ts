@@ -6,6 +6,7 @@
 import { loadConfig, setConfig, type Config } from '../../src/lib/server/config';
 import { createDb, setDb, type Db } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
+import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector, type Collector } from '../../collector/index';
 import { startConsole, type ConsoleServer } from '../console-server';
 
@@ -25,6 +26,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	setDb(db);
 	const applied = await migrate(db, config);
 	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
+	await ensureFirstAdmin(config);
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);

@@ -31,7 +31,11 @@ export interface ProvisionResult {
 export class ConsoleApi {
 	private cookie = '';
 
-	constructor(readonly baseUrl: string) {}
+	/** `origin`: the console's public origin (ORIGIN), sent as the Origin header its CSRF check wants */
+	constructor(
+		readonly baseUrl: string,
+		readonly origin = baseUrl
+	) {}
 
 	async signIn(email: string, password: string): Promise<Response> {
 		const res = await this.request('POST', '/api/v1/session', { email, password });
@@ -42,7 +46,7 @@ export class ConsoleApi {
 	}
 
 	request(method: string, path: string, body?: unknown): Promise<Response> {
-		const headers: Record<string, string> = { origin: this.baseUrl, accept: 'application/json' };
+		const headers: Record<string, string> = { origin: this.origin, accept: 'application/json' };
 		if (body !== undefined) headers['content-type'] = 'application/json';
 		if (this.cookie) headers.cookie = this.cookie;
 		return fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
@@ -50,8 +54,8 @@ export class ConsoleApi {
 }
 
 /** Create the demo users and register the action endpoint (unless `endpoint` is omitted). */
-export async function provision(o: { consoleUrl: string; admin: { email: string; password: string }; users: DemoUser[]; endpoint?: EndpointRegistration }): Promise<ProvisionResult> {
-	const api = new ConsoleApi(o.consoleUrl);
+export async function provision(o: { consoleUrl: string; origin?: string; admin: { email: string; password: string }; users: DemoUser[]; endpoint?: EndpointRegistration }): Promise<ProvisionResult> {
+	const api = new ConsoleApi(o.consoleUrl, o.origin);
 	const out: ProvisionResult = { warnings: [], created: [] };
 	const session = await api.signIn(o.admin.email, o.admin.password);
 	if (session.status === 404) {

@@ -54,10 +54,13 @@ export async function run(args: string[]): Promise<void> {
 	}
 	const opts = parsed.data;
 
-	// Demo defaults: local data, listening on loopback only, a demo admin.
+	// Demo defaults: local data, listening on loopback only, a demo admin. ORIGIN makes the console
+	// see plain-http requests as same-origin (without it adapter-node assumes https).
 	process.env.SYNCSCOPE_DATA_DIR ||= './data';
 	process.env.HOST ||= '127.0.0.1';
 	process.env.OTLP_HOST ||= '127.0.0.1';
+	process.env.PORT ||= '3000';
+	process.env.ORIGIN ||= `http://localhost:${process.env.PORT}`;
 	const dataDir = process.env.SYNCSCOPE_DATA_DIR;
 	const state = loadState(dataDir);
 	const demoAdmin = state.users.find((u) => u.role === 'admin')!;
@@ -80,14 +83,16 @@ export async function run(args: string[]): Promise<void> {
 		throw e;
 	});
 	console.log(describe(syncscope));
-	const consoleUrl = `http://127.0.0.1:${syncscope.web.port}`;
+	const consoleUrl = process.env.ORIGIN;
+	const apiUrl = `http://127.0.0.1:${syncscope.web.port}`;
 
 	if (config.ingestAuth) console.warn('SYNCSCOPE_INGEST_AUTH is on: the demo sends without an ingest token, so the collector will refuse it');
 	simulator = new Simulator({ seed: opts.seed, sinks: otlpSinks(`http://127.0.0.1:${syncscope.collector.httpPort}`) });
 
 	const registered = state.actionEndpoint.id && state.actionEndpoint.url === endpoint.url;
 	const setup = await provision({
-		consoleUrl,
+		consoleUrl: apiUrl,
+		origin: consoleUrl,
 		admin,
 		users: state.users,
 		endpoint: registered ? undefined : { name: 'Keystone demo middleware', url: endpoint.url, secret: state.actionEndpoint.secret }

@@ -46,6 +46,8 @@ export interface StepSpec {
 	step: string;
 	/** the span this step follows; none starts a new trace (a partner message arriving later) */
 	parent?: SpanContext;
+	/** spans in other traces this one answers (an 855 links to the 850 it acknowledges) */
+	links?: SpanContext[];
 	/** epoch milliseconds */
 	start: number;
 	durationMs: number;
@@ -172,7 +174,11 @@ export class Telemetry {
 		const end = spec.start + spec.durationMs;
 		const span = this.tracerProvider(spec.service)
 			.getTracer('keystone-middleware', '2026.11.2')
-			.startSpan(spec.step, { kind: spec.kind ?? SpanKind.INTERNAL, startTime: hr(spec.start), attributes: contractAttributes(spec) }, parentCtx);
+			.startSpan(
+				spec.step,
+				{ kind: spec.kind ?? SpanKind.INTERNAL, startTime: hr(spec.start), attributes: contractAttributes(spec), links: spec.links?.map((context) => ({ context })) },
+				parentCtx
+			);
 		const failed = outcome === 'failed' || outcome === 'rejected';
 		if (failed && spec.error) {
 			span.recordException({ name: exceptionType(spec.error.class), message: spec.error.message, code: spec.error.code }, hr(end));

@@ -56,21 +56,27 @@ export function sendPo(ctx: ScenarioContext, th: SupplierThread, parent: SpanCon
 		},
 		{ start, medianMs: 400, firstAttempt: r.attempt, payload: th.po, failures: r.fixed ? [] : transient(ctx, { p: Math.min(0.5, 0.02 * s.noise), error: timeout(s) }) }
 	);
-	if (sent.ok) scheduleAck(ctx, th, sent.end);
+	if (sent.ok) scheduleAck(ctx, th, sent);
 	return sent;
 }
 
-function scheduleAck(ctx: ScenarioContext, th: SupplierThread, sentAt: number): void {
+function scheduleAck(ctx: ScenarioContext, th: SupplierThread, sent: StepResult): void {
+	const sentAt = sent.end;
 	const s = supplierOf(th.po);
 	if (ctx.rng.chance(Math.min(0.25, 0.012 * s.noise))) return; // the 855 never comes: the ack milestone breaches
 	const delay = ctx.rng.logNormal(25 * MINUTE * s.noise ** 1.1, 0.8);
 	const rejected = ctx.rng.chance(Math.min(0.1, 0.008 * s.noise));
 	const key = message(ctx, `855:${th.po.poNumber}`);
-	ctx.later(sentAt + delay, (at) => poAck(ctx, th, at, { key, rejected }));
+	ctx.later(sentAt + delay, (at) => poAck(ctx, th, at, { key, rejected, link: sent.context }));
 }
 
 /** EDI 855 in, in its own trace. A rejection is dead-lettered with the PO, to re-send once fixed. */
-export function poAck(ctx: ScenarioContext, th: SupplierThread, at: number, o: { key: { messageId: string; idempotencyKey: string }; rejected: boolean; attempt?: number }): StepResult {
+export function poAck(
+	ctx: ScenarioContext,
+	th: SupplierThread,
+	at: number,
+	o: { key: { messageId: string; idempotencyKey: string }; rejected: boolean; attempt?: number; link?: SpanContext }
+): StepResult {
 	const s = supplierOf(th.po);
 	const error: StepError | undefined = o.rejected
 		? { class: 'business', code: 'PO_REJECTED', message: `${s.name} rejected ${th.po.poNumber}: item ${th.po.lines[0].sku} price or availability does not match the catalogue` }
@@ -82,6 +88,8 @@ export function poAck(ctx: ScenarioContext, th: SupplierThread, at: number, o: {
 			flow: th.flow,
 			step: 'supplier.po-ack',
 			kind: SpanKind.CONSUMER,
+			// the gateway matches the 855 to the 850 it sent (by PO number) and links the two traces
+			links: o.link ? [o.link] : undefined,
 			correlationId: th.correlationId,
 			source: s.partner,
 			target: 'erp',

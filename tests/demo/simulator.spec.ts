@@ -146,6 +146,7 @@ describe('simulator: realistic trouble', () => {
 			expect(po).toBeDefined();
 			expect(a.parentSpanContext).toBeUndefined();
 			expect(a.spanContext().traceId).not.toBe(po.spanContext().traceId);
+			expect(a.links.map((l) => l.context.spanId)).toEqual([po.spanContext().spanId]);
 			expect(attr(a, 'correlation_id')).toBe(attr(po, 'correlation_id'));
 			expect(String(attr(a, 'correlation_id'))).toMatch(/^SO-/);
 			expect(ms(a.startTime)).toBeGreaterThan(ms(po.endTime));

@@ -182,7 +182,7 @@ export class Telemetry {
 		const failed = outcome === 'failed' || outcome === 'rejected';
 		if (failed && spec.error) {
 			span.recordException({ name: exceptionType(spec.error.class), message: spec.error.message, code: spec.error.code }, hr(end));
-			span.setStatus({ code: SpanStatusCode.ERROR, message: `${spec.error.code}: ${spec.error.message}` });
+			span.setStatus({ code: SpanStatusCode.ERROR, message: spec.error.message });
 		} else if (!failed) {
 			span.setStatus({ code: SpanStatusCode.OK });
 		}

@@ -87,7 +87,7 @@ describe('OTLP/JSON', () => {
 									name: 'n',
 									kind: 'SPAN_KIND_CONSUMER',
 									startTimeUnixNano: Date.now() * 1e6,
-									endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n + 5n),
+									endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n + 1_000_000n),
 									attributes: [{ key: 'big', value: { intValue: '9007199254740993' } }],
 									status: { code: 2 }
 								}

@@ -36,6 +36,7 @@ export class Writer {
 				columns,
 				lingerMs: config.batchLingerMs,
 				maxRows: config.batchMaxRows,
+				concurrency: config.insertConcurrency,
 				attempts: config.insertAttempts,
 				backoffMs: (n) => Math.min(1000, 50 * 2 ** (n - 1)),
 				onInsert: (rows, seconds) => {

@@ -9,8 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/lib/server/db';
 
-/** Concurrent inserts per table: one can parse while the other merges into parts. */
-const MAX_INFLIGHT = 2;
 
 interface Waiter {
 	resolve(): void;
@@ -31,6 +29,8 @@ export interface TableWriterOptions {
 	columns: readonly string[];
 	lingerMs: number;
 	maxRows: number;
+	/** inserts in flight at once; while all are busy the open batch keeps growing */
+	concurrency: number;
 	attempts: number;
 	/** delay before retry n (1-based) */
 	backoffMs: (attempt: number) => number;
@@ -85,7 +85,7 @@ export class TableWriter {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = null;
 		this.due = true;
-		if (this.inflight < MAX_INFLIGHT || full) this.seal();
+		if (this.inflight < this.o.concurrency || full) this.seal();
 		this.pump();
 	}
 
@@ -97,8 +97,8 @@ export class TableWriter {
 	}
 
 	private pump(): void {
-		if (this.ready.length === 0 && this.due && this.inflight < MAX_INFLIGHT) this.seal();
-		while (this.inflight < MAX_INFLIGHT && this.ready.length > 0) void this.run(this.ready.shift()!);
+		if (this.ready.length === 0 && this.due && this.inflight < this.o.concurrency) this.seal();
+		while (this.inflight < this.o.concurrency && this.ready.length > 0) void this.run(this.ready.shift()!);
 		if (this.inflight === 0 && this.ready.length === 0 && !this.open) for (const r of this.idle.splice(0)) r();
 	}
 

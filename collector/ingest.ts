@@ -23,7 +23,9 @@ export function decode(signal: SignalName, enc: Encoding, body: Buffer): RowSink
 	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body) : decodeLogsProto(body);
 	let parsed: unknown;
 	try {
-		parsed = JSON.parse(body.toString('utf8'));
+		const text = body.toString('utf8');
+		// "\ud800" escapes parse into lone surrogates, which ClickHouse refuses: make them U+FFFD.
+		parsed = /\\u[dD][89a-fA-F]/.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
 	} catch (e) {
 		throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
 	}
@@ -46,4 +48,8 @@ export async function ingest(ctx: IngestContext, signal: SignalName, enc: Encodi
 		}
 	}
 	return exportResponse(signal, enc, sink.rejected, sink.errorMessage);
+}
+
+function wellFormed(_key: string, v: unknown): unknown {
+	return typeof v === 'string' ? (v as string & { toWellFormed(): string }).toWellFormed() : v;
 }

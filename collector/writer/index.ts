@@ -7,7 +7,7 @@
  */
 import type { Config } from '../../src/lib/server/config';
 import type { Db } from '../../src/lib/server/db';
-import { QueueFullError, UnavailableError } from '../errors';
+import { QueueFullError, RefusedByStoreError, UnavailableError } from '../errors';
 import type { Metrics, SignalName } from '../metrics';
 import { LOG_COLUMNS } from '../signals/logs';
 import { TRACE_COLUMNS } from '../signals/traces';
@@ -50,6 +50,7 @@ export class Writer {
 					metrics.signals[signal].insertFailures++;
 					this.log(`collector: insert into ${table} failed: ${(e as Error)?.message ?? e}`);
 				},
+				onRefusedData: (e) => new RefusedByStoreError(((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 500)),
 				onGaveUp: (e) => {
 					this.markDown(e);
 					return new UnavailableError('the store is unavailable; retry later', config.retryAfterSeconds);

@@ -140,6 +140,25 @@ describe('store unavailable', () => {
 	});
 });
 
+describe('rows the engine refuses', () => {
+	it('fail only the request that carried them; the others in the batch are stored and the store stays healthy', async () => {
+		h = await startHarness();
+		const { Writer } = await import('../../collector/writer');
+		const { Metrics } = await import('../../collector/metrics');
+		const { RefusedByStoreError } = await import('../../collector/errors');
+		const { decodeTracesProto } = await import('../../collector/signals/traces');
+		const writer = new Writer(h.t.db, { ...h.t.config, batchLingerMs: 50 }, new Metrics(), () => {});
+		const good = decodeTracesProto(encodeTraces(sampleTraces(3, 'poison-neighbour'))).rows;
+		const bad = [good[0].replace(/^\["\d+"/, '["not a time"')];
+		const results = await Promise.allSettled([writer.write('traces', good), writer.write('traces', bad)]);
+		expect(results[0].status).toBe('fulfilled');
+		expect(results[1]).toMatchObject({ status: 'rejected', reason: expect.any(RefusedByStoreError) });
+		expect(await count('poison-neighbour')).toEqual({ n: 3, u: 3 });
+		await expect(writer.write('traces', decodeTracesProto(encodeTraces(sampleTraces(1, 'after-poison'))).rows)).resolves.toBeUndefined();
+		writer.close();
+	});
+});
+
 describe('shutdown', () => {
 	it('answers what it accepted after inserting it, then refuses', async () => {
 		h = await startHarness({ batchLingerMs: 60_000 });

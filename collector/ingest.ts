@@ -37,13 +37,14 @@ export async function ingest(ctx: IngestContext, signal: SignalName, enc: Encodi
 	if (ctx.stopping) throw new UnavailableError('the collector is shutting down', ctx.retryAfterSeconds);
 	const sink = decode(signal, enc, body);
 	const c = ctx.metrics.signals[signal];
-	c.received += sink.rows.length + sink.rejected;
+	const rows = sink.count;
+	c.received += rows + sink.rejected;
 	c.rejected += sink.rejected;
-	if (sink.rows.length > 0) {
+	if (rows > 0) {
 		try {
-			await ctx.writer.write(signal, sink.rows);
+			await ctx.writer.write(signal, sink.body(), rows);
 		} catch (e) {
-			c.refused += sink.rows.length;
+			c.refused += rows;
 			throw e;
 		}
 	}

@@ -69,16 +69,15 @@ export class Writer {
 	}
 
 	/** Queue rows for insert; resolves when they are stored. Throws 429/503 errors at once when refusing. */
-	write(signal: SignalName, rows: string[]): Promise<void> {
+	write(signal: SignalName, body: Buffer, rows: number): Promise<void> {
 		if (!this.healthy) {
 			this.pingSoon();
 			return Promise.reject(new UnavailableError(`the store is unavailable (${this.lastError}); retry later`, this.config.retryAfterSeconds));
 		}
-		const body = Buffer.from(rows.join(''));
 		if (this.queuedBytes + body.length > this.config.maxQueuedBytes) {
 			return Promise.reject(new QueueFullError(this.config.retryAfterSeconds));
 		}
-		return this.tables[signal].append(body, rows.length);
+		return this.tables[signal].append(body, rows);
 	}
 
 	async flush(): Promise<void> {

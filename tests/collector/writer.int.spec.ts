@@ -148,13 +148,14 @@ describe('rows the engine refuses', () => {
 		const { RefusedByStoreError } = await import('../../collector/errors');
 		const { decodeTracesProto } = await import('../../collector/signals/traces');
 		const writer = new Writer(h.t.db, { ...h.t.config, batchLingerMs: 50 }, new Metrics(), () => {});
-		const good = decodeTracesProto(encodeTraces(sampleTraces(3, 'poison-neighbour'))).rows;
-		const bad = [good[0].replace(/^\["\d+"/, '["not a time"')];
-		const results = await Promise.allSettled([writer.write('traces', good), writer.write('traces', bad)]);
+		const good = decodeTracesProto(encodeTraces(sampleTraces(3, 'poison-neighbour'))).body();
+		const bad = Buffer.from(good.toString().split('\n')[0].replace(/^\["\d+"/, '["not a time"') + '\n');
+		const results = await Promise.allSettled([writer.write('traces', good, 3), writer.write('traces', bad, 1)]);
 		expect(results[0].status).toBe('fulfilled');
 		expect(results[1]).toMatchObject({ status: 'rejected', reason: expect.any(RefusedByStoreError) });
 		expect(await count('poison-neighbour')).toEqual({ n: 3, u: 3 });
-		await expect(writer.write('traces', decodeTracesProto(encodeTraces(sampleTraces(1, 'after-poison'))).rows)).resolves.toBeUndefined();
+		const after = decodeTracesProto(encodeTraces(sampleTraces(1, 'after-poison'))).body();
+		await expect(writer.write('traces', after, 1)).resolves.toBeUndefined();
 		writer.close();
 	});
 });

@@ -156,12 +156,6 @@ export function readKeyValue(r: Reader, end: number): void {
 	KV.value = val;
 }
 
-/** Read one KeyValue and return it as a JSON object member `"key":"value"`. */
-export function keyValueMember(r: Reader, end: number): string {
-	readKeyValue(r, end);
-	return JSON.stringify(KV.key) + ':' + JSON.stringify(KV.value);
-}
-
 // ---- OTLP/JSON --------------------------------------------------------------------------------
 
 /** An OTLP/JSON AnyValue object as text; wrong shapes are DecodeErrors. */

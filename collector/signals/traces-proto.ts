@@ -272,6 +272,12 @@ function writeKeyValue(r: Reader, w: RowWriter, start: number, end: number): voi
 	// AnyValue holding only string_value with a one-byte length: copy its bytes
 	if (b[valS] === 0x0a && valS + 1 < valE && b[valS + 1] < 0x80 && valS + 2 + b[valS + 1] === valE) return w.jsonBytes(b, valS + 2, valE);
 	r.pos = valS;
+	// AnyValue holding only int_value: its decimal text needs no escaping
+	if (b[valS] === 0x18) {
+		const text = r.int64Text();
+		if (r.pos === valE) return w.ascii('"' + text + '"');
+		r.pos = valS;
+	}
 	w.jsonString(anyValueText(r, valE));
 }
 

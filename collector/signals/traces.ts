@@ -6,22 +6,8 @@
  * trace.proto: https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/trace/v1/trace.proto
  */
 import { jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
-import {
-	attributeMember,
-	decodeResource,
-	decodeScope,
-	EMPTY_RESOURCE,
-	EMPTY_SCOPE,
-	jsonHex,
-	jsonResource,
-	jsonScope,
-	list,
-	obj,
-	type ResourceInfo,
-	type ScopeInfo
-} from './common';
+import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
 import { idOrEmpty, jsonEnum, q, RowSink, SPAN_KINDS, spanIdProblem, STATUS_CODES, traceIdProblem } from './rows';
-import { expectWire, Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
 
 /** Column order of the rows the decoders produce (per-span columns first, then resource/scope). */
 export const TRACE_COLUMNS = [

@@ -26,7 +26,7 @@ export class Writer {
 	constructor(
 		private readonly db: Db,
 		private readonly config: Config,
-		private readonly metrics: Metrics,
+		metrics: Metrics,
 		private readonly log: (msg: string) => void = (m) => console.warn(m)
 	) {
 		const make = (signal: SignalName, table: string, columns: readonly string[]) =>

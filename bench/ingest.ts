@@ -60,9 +60,9 @@ const rowsPerBatch = Math.max(SPANS_PER_REQUEST, meanBatchRows);
 const requestsPerBatch = Math.max(1, Math.round(rowsPerBatch / SPANS_PER_REQUEST));
 const batchBodies: Buffer[] = [];
 for (let b = 0; b < 16; b++) {
-	const parts: string[] = [];
-	for (let r = 0; r < requestsPerBatch; r++) parts.push(...decodeTracesProto(encodeTraces(sampleTraces(SPANS_PER_REQUEST))).rows);
-	batchBodies.push(Buffer.from(parts.join('')));
+	const parts: Buffer[] = [];
+	for (let r = 0; r < requestsPerBatch; r++) parts.push(Buffer.from(decodeTracesProto(encodeTraces(sampleTraces(SPANS_PER_REQUEST))).body()));
+	batchBodies.push(Buffer.concat(parts));
 }
 let ceilingRows = 0;
 let next = 0;

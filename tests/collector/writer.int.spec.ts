@@ -77,6 +77,9 @@ describe('group commit', () => {
 		expect(metric('syncscope_collector_batches_total{signal="traces"}')).toBe(1);
 		expect(metric('syncscope_collector_accepted_items_total{signal="traces"}')).toBe(60);
 		expect(await count('grouped')).toEqual({ n: 60, u: 60 });
+		const text = await (await fetch(`${h.base}/metrics`)).text();
+		expect(text).toContain('syncscope_collector_batch_rows_bucket{signal="traces",le="100"} 1');
+		expect(text).toContain('syncscope_collector_requests_total{transport="http",signal="traces",status="200"} 6');
 	});
 
 	it('a batch is flushed early when it reaches batchMaxRows', async () => {

@@ -43,6 +43,8 @@ export const configSchema = z.object({
 	batchMaxRows: positiveInt.default(50_000),
 	/** back-pressure: refuse (429) when more than this many bytes of rows wait for insert */
 	maxQueuedBytes: positiveInt.default(256 * 1024 * 1024),
+	/** group commit: inserts in flight per table; while they run the next batch keeps growing */
+	insertConcurrency: positiveInt.max(16).default(2),
 	/** insert attempts (same dedup token each time) before answering 503 */
 	insertAttempts: positiveInt.default(3),
 	/** seconds clients are told to wait on 429/503 */
@@ -85,6 +87,7 @@ const envNames: Record<keyof Config, string> = {
 	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
 	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
 	maxQueuedBytes: 'SYNCSCOPE_MAX_QUEUED_BYTES',
+	insertConcurrency: 'SYNCSCOPE_INSERT_CONCURRENCY',
 	insertAttempts: 'SYNCSCOPE_INSERT_ATTEMPTS',
 	retryAfterSeconds: 'SYNCSCOPE_RETRY_AFTER_SECONDS',
 	ingestAuth: 'SYNCSCOPE_INGEST_AUTH',

@@ -3,15 +3,25 @@
  * chDB holds its data directory exclusively. With CLICKHOUSE_URL set it works the same against a
  * server (use `syncscope collector` / `syncscope console` to scale them separately).
  */
-import { loadConfig, setConfig } from '../../src/lib/server/config';
-import { createDb, setDb } from '../../src/lib/server/db';
+import { loadConfig, setConfig, type Config } from '../../src/lib/server/config';
+import { createDb, setDb, type Db } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
 import { ensureFirstAdmin } from '../../src/lib/server/auth';
-import { startCollector } from '../../collector/index';
-import { startConsole } from '../console-server';
+import { startCollector, type Collector } from '../../collector/index';
+import { startConsole, type ConsoleServer } from '../console-server';
 
-export async function run(): Promise<void> {
-	const config = setConfig(loadConfig());
+export interface Syncscope {
+	config: Config;
+	db: Db;
+	collector: Collector;
+	web: ConsoleServer;
+	/** drain: console, then collector (flushing what it accepted), then the store */
+	close(): Promise<void>;
+}
+
+/** Migrate, then start collector and console in this process (also used by `syncscope demo`). */
+export async function startSyncscope(config: Config): Promise<Syncscope> {
+	setConfig(config);
 	const db = createDb(config);
 	setDb(db);
 	const applied = await migrate(db, config);
@@ -20,20 +30,44 @@ export async function run(): Promise<void> {
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
-	console.log(
-		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${db.kind === 'embedded' ? config.dataDir : config.clickhouseUrl}`
-	);
+	return {
+		config,
+		db,
+		collector,
+		web,
+		async close() {
+			await web.close();
+			await collector.shutdown();
+			await db.close();
+		}
+	};
+}
 
+export function describe(s: Syncscope): string {
+	return `Syncscope is running\n  console:   http://localhost:${s.web.port}\n  OTLP/HTTP: http://localhost:${s.collector.httpPort}\n  OTLP/gRPC: localhost:${s.collector.grpcPort}\n  data:      ${s.db.kind === 'embedded' ? s.config.dataDir : s.config.clickhouseUrl}`;
+}
+
+/** Run `stop` once on SIGTERM/SIGINT, then exit. */
+export function onSignals(stop: (signal: string) => Promise<void>): void {
 	let stopping = false;
-	const stop = async (signal: string) => {
+	const handler = (signal: string) => {
 		if (stopping) return;
 		stopping = true;
 		console.log(`${signal}: draining…`);
-		await web.close();
-		await collector.shutdown();
-		await db.close();
-		process.exit(0);
+		stop(signal).then(
+			() => process.exit(0),
+			(e: Error) => {
+				console.error(e);
+				process.exit(1);
+			}
+		);
 	};
-	process.on('SIGTERM', () => void stop('SIGTERM'));
-	process.on('SIGINT', () => void stop('SIGINT'));
+	process.on('SIGTERM', () => handler('SIGTERM'));
+	process.on('SIGINT', () => handler('SIGINT'));
+}
+
+export async function run(): Promise<void> {
+	const s = await startSyncscope(loadConfig());
+	console.log(describe(s));
+	onSignals(() => s.close());
 }

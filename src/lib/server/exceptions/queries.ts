@@ -70,8 +70,7 @@ WITH agg AS (
 		uniqExactIf((TraceId, SpanId, Timestamp), Signal = 'log') AS DeadLetters,
 		min(Timestamp) AS FirstSeen, max(Timestamp) AS LastSeen,
 		argMax(TraceId, Timestamp) AS LastTraceId
-	FROM exception_events
-	WHERE ${pre}
+	FROM (SELECT * FROM exception_events WHERE ${pre})
 	GROUP BY ExceptionId
 ),
 res AS (

@@ -27,7 +27,8 @@ export function parseRunbook(text: string, source: string): Runbook {
 	try {
 		doc = parse(text);
 	} catch (e) {
-		throw new RunbookError(`${source}: not valid YAML: ${(e as Error).message}`, [(e as Error).message]);
+		const msg = `${source}: not valid YAML: ${(e as Error).message.split('\n')[0]}`;
+		throw new RunbookError(msg, [msg]);
 	}
 	const r = runbookSchema.safeParse(doc);
 	if (!r.success) {

@@ -9,9 +9,18 @@ import { migrate } from '../../src/lib/server/db/migrate';
 import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector } from '../../collector/index';
 import { startConsole } from '../console-server';
+import { loadRunbookFiles, RunbookError, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
 
 export async function run(): Promise<void> {
 	const config = setConfig(loadConfig());
+	try {
+		// runbooks/*.yaml are validated at start: every problem, with file and path, before serving
+		setRunbookFiles(loadRunbookFiles());
+	} catch (e) {
+		if (!(e instanceof RunbookError)) throw e;
+		console.error(e.message);
+		process.exit(78);
+	}
 	const db = createDb(config);
 	setDb(db);
 	const applied = await migrate(db, config);

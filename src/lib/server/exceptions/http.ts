@@ -26,7 +26,8 @@ export function problemOf(e: unknown): Problem {
 
 export function problemResponse(e: unknown): Response {
 	const p = problemOf(e);
-	return json({ error: p.message, ...(p.issues ? { issues: p.issues } : {}) }, { status: p.status });
+	// `message` like the console's other errors, `error` as the exceptions API documented it first
+	return json({ message: p.message, error: p.message, ...(p.issues ? { issues: p.issues } : {}) }, { status: p.status });
 }
 
 /** Parse a JSON body, answering 400 (not 500) when it is not JSON. */

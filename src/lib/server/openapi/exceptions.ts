@@ -3,6 +3,7 @@
  * reference (under #/components/schemas). The console's openapi/index.ts merges it.
  */
 import { ACTIONS, STATES } from '../exceptions/state';
+import type { OpenApiFragment } from './types';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({ description, content: { 'application/json': { schema: ref('ExceptionProblem') } } });
@@ -12,7 +13,7 @@ const idParam = (name: string, description: string) => ({ name, in: 'path', requ
 const unauth = { '401': { description: 'not signed in' }, '403': problem('your role may not do this') };
 
 export const schemas = {
-	ExceptionProblem: { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'why, in words a person can act on' }, issues: { type: 'array', items: { type: 'string' } } } },
+	ExceptionProblem: { type: 'object', required: ['message', 'error'], properties: { message: { type: 'string', description: 'why, in words a person can act on' }, error: { type: 'string', description: 'the same as message' }, issues: { type: 'array', items: { type: 'string' } } } },
 	ExceptionState: { type: 'string', enum: [...STATES] },
 	ExceptionAction: { type: 'string', enum: [...ACTIONS] },
 	ExceptionSummary: {
@@ -131,4 +132,6 @@ export const paths = {
 	}
 };
 
-export default paths;
+export const exceptions: OpenApiFragment = { paths, schemas };
+
+export default exceptions;

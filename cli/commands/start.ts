@@ -10,6 +10,7 @@ import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector } from '../../collector/index';
 import { startConsole } from '../console-server';
 import { loadRunbookFiles, RunbookError, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
+import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 
 export async function run(): Promise<void> {
 	const config = setConfig(loadConfig());
@@ -29,6 +30,7 @@ export async function run(): Promise<void> {
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
+	const stopAutoRetry = startAutoRetry();
 	console.log(
 		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${db.kind === 'embedded' ? config.dataDir : config.clickhouseUrl}`
 	);
@@ -38,6 +40,7 @@ export async function run(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		console.log(`${signal}: draining…`);
+		stopAutoRetry();
 		await web.close();
 		await collector.shutdown();
 		await db.close();

@@ -4,6 +4,7 @@ import { ConfigError } from '../src/lib/server/config';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
 	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
 	demo: { summary: "start with a simulated distributor's middleware: demo users, a week of history, live traffic", load: () => import('./commands/demo') },
+	audit: { summary: 'audit verify: check the hash-chained action log; audit export <key> [--csv]: evidence pack', load: () => import('./commands/audit') },
 	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') },
 	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') }
 };

@@ -9,6 +9,8 @@ import { migrate } from '../../src/lib/server/db/migrate';
 import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector, type Collector } from '../../collector/index';
 import { startConsole, type ConsoleServer } from '../console-server';
+import { loadRunbookFiles, RunbookError, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
+import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 
 export interface Syncscope {
 	config: Config;
@@ -22,6 +24,8 @@ export interface Syncscope {
 /** Migrate, then start collector and console in this process (also used by `syncscope demo`). */
 export async function startSyncscope(config: Config): Promise<Syncscope> {
 	setConfig(config);
+	// runbooks/*.yaml are validated at start: every problem, with file and path, before serving
+	setRunbookFiles(loadRunbookFiles());
 	const db = createDb(config);
 	setDb(db);
 	const applied = await migrate(db, config);
@@ -30,12 +34,14 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
+	const stopAutoRetry = startAutoRetry();
 	return {
 		config,
 		db,
 		collector,
 		web,
 		async close() {
+			stopAutoRetry();
 			await web.close();
 			await collector.shutdown();
 			await db.close();
@@ -67,7 +73,14 @@ export function onSignals(stop: (signal: string) => Promise<void>): void {
 }
 
 export async function run(): Promise<void> {
-	const s = await startSyncscope(loadConfig());
+	let s: Syncscope;
+	try {
+		s = await startSyncscope(loadConfig());
+	} catch (e) {
+		if (!(e instanceof RunbookError)) throw e;
+		console.error(e.message);
+		process.exit(78);
+	}
 	console.log(describe(s));
 	onSignals(() => s.close());
 }

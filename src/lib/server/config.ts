@@ -59,6 +59,20 @@ export const configSchema = z.object({
 	/** extra attribute names that feed the business-key index, per key name */
 	keyAliases: z.record(z.string().regex(/^[a-z0-9_]{1,64}$/), z.array(attributeName)).default({}),
 
+	/** host:port pairs action webhooks may reach although they resolve to private/loopback addresses */
+	actionAllowlist: z
+		.string()
+		.default('')
+		.transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+	/** base64 of 32 bytes that encrypts action-endpoint secrets; default: a key file in dataDir */
+	secretKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of exactly 32 bytes').optional(),
+	/** webhook delivery attempts (with exponential back-off and jitter) before giving up */
+	deliveryAttempts: positiveInt.default(5),
+	deliveryBackoffMs: positiveInt.default(2000),
+	deliveryTimeoutMs: positiveInt.default(10_000),
+	/** runbook files (YAML), validated at start */
+	runbooksDir: z.string().default('runbooks'),
+
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
 	/** a session ends after this long without a request (sliding) … */
@@ -95,6 +109,12 @@ const envNames: Record<keyof Config, string> = {
 	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
 	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
+	actionAllowlist: 'SYNCSCOPE_ACTION_ALLOWLIST',
+	secretKey: 'SYNCSCOPE_SECRET_KEY',
+	deliveryAttempts: 'SYNCSCOPE_DELIVERY_ATTEMPTS',
+	deliveryBackoffMs: 'SYNCSCOPE_DELIVERY_BACKOFF_MS',
+	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',
+	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',

@@ -4,11 +4,12 @@
  */
 import { auth } from './auth';
 import { lineage } from './lineage';
+import { exceptions } from './exceptions';
 import type { OpenApiFragment } from './types';
 
 export type { OpenApiFragment } from './types';
 
-const FRAGMENTS: OpenApiFragment[] = [auth, lineage];
+const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions];
 
 export function openApiDocument(fragments: OpenApiFragment[] = FRAGMENTS) {
 	const paths: Record<string, Record<string, unknown>> = {};

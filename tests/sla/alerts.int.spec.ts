@@ -99,7 +99,7 @@ describe('alert rounds: fire once, re-notify, resolve; signed webhooks', () => {
 		const later = new Date(now.getTime() + 2 * 3_600_000);
 		const r = await runRound(later, t.db);
 		expect(r.events.map((e) => e.rule).sort()).toEqual(['breach:deadLettersPerHour', 'breach:successRate', 'burn-rate', 'dlq-growth']);
-		expect(r.events.every((e) => e.event === 'resolved' && e.startedAt === now.toISOString())).toBe(true);
+		expect(r.events.every((e) => e.event === 'resolved' && Date.parse(e.startedAt) === now.getTime())).toBe(true);
 		expect((await runRound(new Date(later.getTime() + 60_000), t.db)).events).toEqual([]);
 		const h = await history({ flow: FLOW }, t.db);
 		expect(h.filter((e) => e.event === 'firing')).toHaveLength(4);

@@ -74,3 +74,24 @@ export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<St
 		return { step, spans: r?.spans ?? 0, failedSpans: r?.failed ?? 0, p50: q(r?.q[0]), p95: q(r?.q[1]), p99: q(r?.q[2]) };
 	});
 }
+
+export interface AtRiskTx {
+	correlationId: string;
+	outcome: string;
+	step: string;
+	errCode: string;
+	amount: number;
+	currency: string;
+	start: string;
+	stuck: boolean;
+}
+
+/** The transactions behind value at risk (failed or stuck), largest amounts first, for lineage links. */
+export async function atRiskTransactions(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<AtRiskTx[]> {
+	return d.query<AtRiskTx>(sql`
+		SELECT CorrelationId AS correlationId, outcome, step, errCode, amount, currency,
+			formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ') AS start, stuck
+		FROM (${transactions([flow], w, config().slaLookbackDays)})
+		WHERE atRisk
+		ORDER BY amount DESC, start DESC LIMIT ${{ UInt32: limit }}`);
+}

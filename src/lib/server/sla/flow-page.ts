@@ -1,7 +1,7 @@
 /** Everything the flow page shows, in one call: KPIs over time, milestones, breakdowns, steps. */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { failureBreakdowns, stepTable } from './breakdowns';
+import { atRiskTransactions, failureBreakdowns, stepTable } from './breakdowns';
 import { ownE2e } from './flow-kpis';
 import { txFigures } from './kpis';
 import { deadLetters, milestoneFigures } from './milestones';
@@ -12,7 +12,7 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [tx, prev, dl, prevDl, ms, e2e, breakdowns, steps] = await Promise.all([
+	const [tx, prev, dl, prevDl, ms, e2e, breakdowns, steps, atRisk] = await Promise.all([
 		txFigures([flow], w, r.bucketSeconds, d),
 		txFigures([flow], prevW, 0, d),
 		deadLetters([flow.id], w, r.bucketSeconds, d),
@@ -20,7 +20,8 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 		Promise.all(flow.objectives.milestones.map((m) => milestoneFigures({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target }, w, r.bucketSeconds, d))),
 		own ? milestoneFigures(own, w, r.bucketSeconds, d) : null,
 		failureBreakdowns(flow, w, d),
-		stepTable(flow, w, d)
+		stepTable(flow, w, d),
+		atRiskTransactions(flow, w, 10, d)
 	]);
 	const cur = tx.get(flow.id)!;
 	if (e2e) {
@@ -44,7 +45,8 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 		deadLetterSeries: dl.get(flow.id)!.series,
 		milestones,
 		breakdowns,
-		steps
+		steps,
+		atRisk
 	};
 }
 

@@ -17,7 +17,8 @@ export interface TimeRange {
 	bucketSeconds: number;
 }
 
-const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+/** ISO with offset, or a datetime-local value (no offset), read as UTC */
+const iso = z.iso.datetime({ offset: true, local: true }).transform((s) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`));
 const paramsSchema = z.object({
 	range: z.enum(['1h', '24h', '7d', '30d', 'custom']).catch('24h'),
 	from: iso.optional().catch(undefined),

@@ -3,7 +3,8 @@ import { ConfigError } from '../src/lib/server/config';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
 	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
-	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') }
+	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') },
+	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') }
 };
 
 function usage(): void {

@@ -6,6 +6,7 @@
 import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb, setDb } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
+import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector } from '../../collector/index';
 import { startConsole } from '../console-server';
 
@@ -15,6 +16,7 @@ export async function run(): Promise<void> {
 	setDb(db);
 	const applied = await migrate(db, config);
 	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
+	await ensureFirstAdmin(config);
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);

@@ -8,7 +8,7 @@ import { newSecret, verify } from '../../src/lib/server/alerts/signing';
 import { history } from '../../src/lib/server/alerts/store';
 import { setCatalogue } from '../../src/lib/server/flows/catalogue';
 import { testDb, type TestDb } from '../helpers/db';
-import { writeSpans } from './otel-rows';
+import { Sender } from './send';
 import { FLOW, testCatalogue } from './scenario';
 
 interface Received {
@@ -52,7 +52,9 @@ describe('alert rounds: fire once, re-notify, resolve; signed webhooks', () => {
 			if (i < 8) s.setStatus({ code: SpanStatusCode.ERROR });
 			s.end(start + 500);
 		}
-		await writeSpans(t.db, exporter.getFinishedSpans());
+		const send = await Sender.start(t.config, t.db);
+		await send.spans(exporter.getFinishedSpans());
+		await send.close();
 		const dl = (k: number) => ({
 			Timestamp: `${Math.floor((now.getTime() - (k + 2) * 60_000) / 1000)}.000000000`,
 			EventName: 'integration.dead_letter',

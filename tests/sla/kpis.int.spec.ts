@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/lib/server/db';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
 import { testDb, type TestDb } from '../helpers/db';
-import { writeLogs, writeSpans } from './otel-rows';
+import { Sender } from './send';
 import { emitScenario, FLOW, quantileBounds, testCatalogue, type Emitted } from './scenario';
 
 const flow = testCatalogue.flows.find((f) => f.id === FLOW)!;
@@ -15,12 +16,20 @@ describe('flow KPIs equal the seeded ground truth', () => {
 	beforeAll(async () => {
 		t = await testDb();
 		e = emitScenario();
-		await writeSpans(t.db, e.spans);
-		await writeSpans(t.db, e.resent); // a client re-sends a batch: every span counted once
-		await writeLogs(t.db, e.logs);
+		const send = await Sender.start(t.config, t.db);
+		await send.spans(e.spans);
+		await send.spans(e.resent); // a client re-sends a batch: every span counted once
+		await send.logs(e.logs);
+		await send.close();
 		k = await flowKpis(flow, e.window, t.db);
 	});
 	afterAll(async () => t?.cleanup());
+
+	it('stores the re-sent spans twice (so the next assertions prove they count once)', async () => {
+		const [r] = await t.db.query<{ rows: number; spans: number }>(sql`SELECT count() AS rows, uniqExact(TraceId, SpanId) AS spans FROM otel_traces`);
+		expect(r.spans).toBe(e.spans.length);
+		expect(r.rows).toBe(e.spans.length + e.resent.length);
+	});
 
 	it('counts transactions, not spans', () => {
 		expect({ total: k.total, succeeded: k.succeeded, failed: k.failed, duplicates: k.duplicates, replays: k.replays, deadLetters: k.deadLetters }).toEqual({

@@ -4,6 +4,7 @@
  * rules appears: clean transactions, failures, failures replayed later, retries inside a trace,
  * duplicate submissions, milestones answered by spans and by ack log records, pending milestones,
  * stuck transactions, a transaction that started before the window, re-sent spans and dead letters.
+ * The tests send it through the real collector (send.ts).
  */
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { SeverityNumber, type Logger } from '@opentelemetry/api-logs';

@@ -1,23 +1,11 @@
 /**
- * Number formatting for SLA dashboards (durations, rates, money, deltas). Shared by the SLA and
- * alert pages; the console's src/lib/format.ts may absorb these when both are on main.
+ * SLA-specific figures (compact counts, money, change vs the previous period, objective values,
+ * links to exceptions) on top of the console's one formatter, $lib/format.
  */
+import { formatDuration, formatPercent } from '$lib/format';
 
-/** 850 ms, 12.4 s, 3.2 min, 4.1 h, 2.0 d */
-export function duration(ms: number | null | undefined): string {
-	if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-	if (ms < 1000) return `${Math.round(ms)} ms`;
-	if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-	if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
-	if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
-	return `${(ms / 86_400_000).toFixed(1)} d`;
-}
-
-/** 0.99734 → "99.73%" */
-export function percent(r: number | null | undefined, digits = 2): string {
-	if (r === null || r === undefined || !Number.isFinite(r)) return '—';
-	return `${(r * 100).toFixed(digits)}%`;
-}
+export const duration = formatDuration;
+export const percent = formatPercent;
 
 export function count(n: number | null | undefined): string {
 	if (n === null || n === undefined || !Number.isFinite(n)) return '—';

@@ -4,26 +4,27 @@
  */
 import { z } from 'zod';
 import { flowKpisSchema, flowSummarySchema } from '../sla/schemas';
+import { authErrors, errorResponse, jsonResponse, type OpenApiFragment } from './types';
 
-const json = (schema: unknown) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
-
-export const schemas = {
+const schemas = {
 	FlowSummary: z.toJSONSchema(flowSummarySchema, { target: 'draft-2020-12' }),
-	FlowKpis: z.toJSONSchema(flowKpisSchema, { target: 'draft-2020-12' })
+	FlowKpis: z.toJSONSchema(flowKpisSchema, { target: 'draft-2020-12' }),
+	FlowList: {
+		type: 'object',
+		required: ['version', 'flows'],
+		properties: { version: { type: 'integer', description: 'catalogue version (0 = config/flows.yaml)' }, flows: { type: 'array', items: { $ref: '#/components/schemas/FlowSummary' } } }
+	}
 };
 
-export const paths = {
+const paths = {
 	'/api/v1/flows': {
 		get: {
 			operationId: 'listFlows',
 			summary: 'The flow catalogue in use: flows, steps, owners and SLA objectives',
 			tags: ['flows'],
-			security: [{ bearerAuth: [] }, { sessionCookie: [] }],
 			responses: {
-				'200': { description: 'Flows', content: json({ type: 'object', properties: { version: { type: 'integer' }, flows: { type: 'array', items: { $ref: '#/components/schemas/FlowSummary' } } }, required: ['version', 'flows'] }) },
-				'401': problem('Not signed in'),
-				'403': problem('Role may not read SLA data')
+				'200': jsonResponse('The catalogue version in use and its flows', 'FlowList'),
+				...authErrors
 			}
 		}
 	},
@@ -35,21 +36,19 @@ export const paths = {
 				'Counts are of business transactions (distinct correlation IDs whose first span started in [from, to)). A transaction that failed and later succeeded counts as succeeded and in replays; failed = last outcome failed or rejected. ' +
 				'Quantiles are quantilesDD with 1% relative accuracy, in milliseconds, null when there is no data.',
 			tags: ['flows'],
-			security: [{ bearerAuth: [] }, { sessionCookie: [] }],
 			parameters: [
 				{ name: 'flow', in: 'path', required: true, schema: { type: 'string' } },
 				{ name: 'from', in: 'query', required: false, description: 'ISO 8601 start (default: 24 h before to)', schema: { type: 'string', format: 'date-time' } },
 				{ name: 'to', in: 'query', required: false, description: 'ISO 8601 end, exclusive (default: now); at most 31 days after from', schema: { type: 'string', format: 'date-time' } }
 			],
 			responses: {
-				'200': { description: 'KPIs', content: json({ $ref: '#/components/schemas/FlowKpis' }) },
-				'400': problem('Invalid from/to'),
-				'401': problem('Not signed in'),
-				'403': problem('Role may not read SLA data'),
-				'404': problem('No such flow')
+				'200': jsonResponse('KPIs of the flow in the window', 'FlowKpis'),
+				'400': errorResponse('Invalid from/to'),
+				'404': errorResponse('No such flow'),
+				...authErrors
 			}
 		}
 	}
 };
 
-export default { paths, components: { schemas } };
+export const flows: OpenApiFragment = { paths, schemas };

@@ -11,6 +11,8 @@ import { startCollector, type Collector } from '../../collector/index';
 import { startConsole, type ConsoleServer } from '../console-server';
 import { loadRunbookFiles, RunbookError, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
+import { startAlerts } from '../../src/lib/server/alerts/engine';
+import { loadLatestCatalogue } from '../../src/lib/server/flows/versions';
 
 export interface Syncscope {
 	config: Config;
@@ -31,10 +33,14 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	const applied = await migrate(db, config);
 	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
 	await ensureFirstAdmin(config);
+	// the flow catalogue in use is the newest version saved in the console (config/flows.yaml is v0)
+	const catalogueVersion = await loadLatestCatalogue(db);
+	if (catalogueVersion > 0) console.log(`flow catalogue: version ${catalogueVersion}`);
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
 	const stopAutoRetry = startAutoRetry();
+	const alerts = startAlerts({ db });
 	return {
 		config,
 		db,
@@ -42,6 +48,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 		web,
 		async close() {
 			stopAutoRetry();
+			alerts.stop();
 			await web.close();
 			await collector.shutdown();
 			await db.close();

@@ -72,6 +72,22 @@ export const configSchema = z.object({
 	deliveryTimeoutMs: positiveInt.default(10_000),
 	/** runbook files (YAML), validated at start */
 	runbooksDir: z.string().default('runbooks'),
+	/** SLA: how far back a transaction may have started and still show activity in a window (days) */
+	slaLookbackDays: positiveInt.default(8),
+	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
+	alertIntervalSeconds: positiveInt.default(60),
+	alertRenotifyMinutes: positiveInt.default(60),
+	/** alert notification webhooks (Standard Webhooks signed; format 'slack' posts a Slack message body) */
+	alertWebhooks: z
+		.array(
+			z.object({
+				url: z.string().url(),
+				secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a whsec_<base64> secret').optional(),
+				format: z.enum(['standard', 'slack']).default('standard'),
+				flows: z.array(z.string()).optional()
+			})
+		)
+		.default([]),
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
@@ -115,6 +131,10 @@ const envNames: Record<keyof Config, string> = {
 	deliveryBackoffMs: 'SYNCSCOPE_DELIVERY_BACKOFF_MS',
 	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',
 	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
+	slaLookbackDays: 'SYNCSCOPE_SLA_LOOKBACK_DAYS',
+	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
+	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
+	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',
@@ -138,7 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	for (const [key, name] of Object.entries(envNames)) {
 		const v = env[name];
 		if (v === undefined || v === '') continue;
-		raw[key] = key === 'keyAliases' ? parseJsonEnv(name, v) : v;
+		raw[key] = key === 'keyAliases' || key === 'alertWebhooks' ? parseJsonEnv(name, v) : v;
 	}
 	const parsed = configSchema.safeParse({ ...raw, ...overrides });
 	if (!parsed.success) {

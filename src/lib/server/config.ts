@@ -26,6 +26,10 @@ export const configSchema = z.object({
 	clickhouseDatabase: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
 	/** cluster name for ON CLUSTER DDL (server mode only) */
 	clickhouseCluster: z.string().regex(/^[A-Za-z0-9_]*$/).default(''),
+	/** HTTP transport: abort a ClickHouse request after this long */
+	clickhouseRequestTimeoutMs: positiveInt.default(60_000),
+	/** HTTP transport: sockets per process */
+	clickhouseMaxConnections: positiveInt.default(10),
 
 	port: port.default(3000),
 	host: z.string().default('0.0.0.0'),
@@ -71,6 +75,8 @@ const envNames: Record<keyof Config, string> = {
 	clickhousePassword: 'CLICKHOUSE_PASSWORD',
 	clickhouseDatabase: 'CLICKHOUSE_DATABASE',
 	clickhouseCluster: 'CLICKHOUSE_CLUSTER',
+	clickhouseRequestTimeoutMs: 'CLICKHOUSE_REQUEST_TIMEOUT_MS',
+	clickhouseMaxConnections: 'CLICKHOUSE_MAX_CONNECTIONS',
 	port: 'PORT',
 	host: 'HOST',
 	origin: 'ORIGIN',

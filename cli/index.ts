@@ -1,8 +1,11 @@
 /** `syncscope <command>`: each command lives in cli/commands/<name>.ts and exports run(args). */
 import { ConfigError } from '../src/lib/server/config';
+import { StartupError } from './lifecycle';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
 	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
+	collector: { summary: 'run the OTLP collector alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/collector') },
+	console: { summary: 'run the web console alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/console') },
 	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') }
 };
 
@@ -26,8 +29,13 @@ try {
 	await (await cmd.load()).run(args);
 } catch (e) {
 	if (e instanceof ConfigError) {
+		// EX_CONFIG (sysexits.h): a supervisor should not restart-loop on a bad setting
 		console.error(e.message);
 		process.exit(78);
+	}
+	if (e instanceof StartupError) {
+		console.error(`cannot start: ${e.message}`);
+		process.exit(1);
 	}
 	throw e;
 }

@@ -6,32 +6,30 @@
 import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb, setDb } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
+import { configureLogging, logger } from '../../src/lib/server/log';
 import { startCollector } from '../../collector/index';
 import { startConsole } from '../console-server';
+import { describeStore, onShutdown, waitForStore } from '../lifecycle';
 
 export async function run(): Promise<void> {
 	const config = setConfig(loadConfig());
+	configureLogging({ level: config.logLevel });
+	const log = logger('start');
 	const db = createDb(config);
 	setDb(db);
+	await waitForStore(db, log);
 	const applied = await migrate(db, config);
-	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
+	if (applied.length) log.info('migrations applied', { applied });
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
 	console.log(
-		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${db.kind === 'embedded' ? config.dataDir : config.clickhouseUrl}`
+		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${describeStore(config)}`
 	);
-
-	let stopping = false;
-	const stop = async (signal: string) => {
-		if (stopping) return;
-		stopping = true;
-		console.log(`${signal}: draining…`);
+	onShutdown(log, async () => {
+		// the console first (no new actions), then the collector flushes what it acknowledged
 		await web.close();
 		await collector.shutdown();
 		await db.close();
-		process.exit(0);
-	};
-	process.on('SIGTERM', () => void stop('SIGTERM'));
-	process.on('SIGINT', () => void stop('SIGINT'));
+	});
 }

@@ -39,6 +39,8 @@ export const configSchema = z.object({
 	otlpHttpPort: port.default(4318),
 	otlpGrpcPort: port.default(4317),
 	otlpHost: z.string().default('0.0.0.0'),
+	/** `syncscope collector`: /healthz, /readyz, /metrics (the OpenTelemetry Collector's health_check port) */
+	opsPort: port.default(13133),
 	/** request body limit, applied before and after decompression */
 	maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
 	/** group commit: wait at most this long for more requests to share an insert */
@@ -60,6 +62,11 @@ export const configSchema = z.object({
 
 	/** extra attribute names that feed the business-key index, per key name */
 	keyAliases: z.record(z.string().regex(/^[a-z0-9_]{1,64}$/), z.array(attributeName)).default({}),
+
+	/** when set, GET /metrics requires `Authorization: Bearer <token>` */
+	metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+	/** graceful shutdown: how long in-flight requests and queued rows may take before exit */
+	shutdownTimeoutMs: positiveInt.default(10_000),
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
@@ -83,6 +90,7 @@ const envNames: Record<keyof Config, string> = {
 	otlpHttpPort: 'OTLP_HTTP_PORT',
 	otlpGrpcPort: 'OTLP_GRPC_PORT',
 	otlpHost: 'OTLP_HOST',
+	opsPort: 'SYNCSCOPE_OPS_PORT',
 	maxBodyBytes: 'SYNCSCOPE_MAX_BODY_BYTES',
 	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
 	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
@@ -94,6 +102,8 @@ const envNames: Record<keyof Config, string> = {
 	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
 	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
+	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
+	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	logLevel: 'LOG_LEVEL'

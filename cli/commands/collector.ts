@@ -18,7 +18,7 @@ export async function run(): Promise<void> {
 	const log = logger('collector');
 	const db = createDb(config);
 	setDb(db);
-	await waitForStore(db, log);
+	await waitForStore(db, log, config.startupTimeoutMs);
 	if (db.kind === 'embedded') {
 		log.warn('no CLICKHOUSE_URL: this collector owns the embedded data directory; run the console with `syncscope start` instead');
 		await migrate(db, config);

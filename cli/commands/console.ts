@@ -18,7 +18,7 @@ export async function run(): Promise<void> {
 	}
 	const db = createDb(config);
 	setDb(db);
-	await waitForStore(db, log);
+	await waitForStore(db, log, config.startupTimeoutMs);
 	await checkSchema(db);
 	const web = await startConsole(config);
 	log.info('console ready', { port: web.port, store: describeStore(config) });

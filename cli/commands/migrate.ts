@@ -12,7 +12,7 @@ export async function run(): Promise<void> {
 	const db = createDb(config);
 	setDb(db);
 	try {
-		await waitForStore(db, log);
+		await waitForStore(db, log, config.startupTimeoutMs);
 		const applied = await migrate(db, config);
 		log.info(applied.length ? 'migrations applied' : 'schema is up to date', { applied, store: describeStore(config) });
 	} finally {

@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
 	const log = logger('start');
 	const db = createDb(config);
 	setDb(db);
-	await waitForStore(db, log);
+	await waitForStore(db, log, config.startupTimeoutMs);
 	const applied = await migrate(db, config);
 	if (applied.length) log.info('migrations applied', { applied });
 

@@ -67,6 +67,8 @@ export const configSchema = z.object({
 	metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
 	/** graceful shutdown: how long in-flight requests and queued rows may take before exit */
 	shutdownTimeoutMs: positiveInt.default(10_000),
+	/** at start, wait this long for ClickHouse to answer before giving up */
+	startupTimeoutMs: z.coerce.number().int().min(0).default(60_000),
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
@@ -104,6 +106,7 @@ const envNames: Record<keyof Config, string> = {
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
 	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
 	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
+	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	logLevel: 'LOG_LEVEL'

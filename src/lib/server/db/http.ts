@@ -20,6 +20,8 @@ export interface HttpDbOptions {
 	maxOpenConnections?: number;
 	/** reported to the server as the client name (system.query_log.http_user_agent) */
 	application?: string;
+	/** cluster name: inserts into Distributed tables are then answered only once the shards have them */
+	cluster?: string;
 }
 
 export class HttpDb implements Db {
@@ -41,7 +43,10 @@ export class HttpDb implements Db {
 				output_format_json_quote_64bit_integers: 0,
 				session_timezone: 'UTC',
 				// an INSERT is answered only once its data is written
-				wait_end_of_query: 1
+				wait_end_of_query: 1,
+				// …on the shards, not in the Distributed table's local queue: an acknowledged batch must
+				// survive this node, and insert_deduplication_token must reach the replicated tables
+				...(o.cluster ? { distributed_foreground_insert: 1 } : {})
 			}
 		});
 	}

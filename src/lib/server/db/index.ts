@@ -24,7 +24,8 @@ export function createDb(c: Config): Db {
 			password: c.clickhousePassword,
 			database: c.clickhouseDatabase,
 			requestTimeoutMs: c.clickhouseRequestTimeoutMs,
-			maxOpenConnections: c.clickhouseMaxConnections
+			maxOpenConnections: c.clickhouseMaxConnections,
+			cluster: c.clickhouseCluster || undefined
 		});
 	}
 	return new EmbeddedDb(c.dataDir);

@@ -6,7 +6,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
 	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
 	collector: { summary: 'run the OTLP collector alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/collector') },
 	console: { summary: 'run the web console alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/console') },
-	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') }
+	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') },
+	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') }
 };
 
 function usage(): void {

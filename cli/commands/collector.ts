@@ -27,14 +27,13 @@ export async function run(): Promise<void> {
 	}
 
 	let draining = false;
-	const collectorLog = (msg: string) => log.warn(msg);
-	const collector = await startCollector({ config, db, log: collectorLog } as Parameters<typeof startCollector>[0]);
+	const collector = await startCollector({ config, db, log: (msg) => log.warn(msg) });
 	const ops = await startOpsServer({
 		host: config.otlpHost,
 		port: config.opsPort,
 		db,
 		draining: () => draining,
-		metrics: () => (collector as { metrics?: () => string }).metrics?.() ?? ''
+		metrics: () => collector.metrics()
 	});
 	log.info('collector ready', {
 		otlpHttpPort: collector.httpPort,

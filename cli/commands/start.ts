@@ -7,6 +7,7 @@ import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb, setDb } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
 import { configureLogging, logger } from '../../src/lib/server/log';
+import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector } from '../../collector/index';
 import { startConsole } from '../console-server';
 import { describeStore, onShutdown, waitForStore } from '../lifecycle';
@@ -20,6 +21,7 @@ export async function run(): Promise<void> {
 	await waitForStore(db, log, config.startupTimeoutMs);
 	const applied = await migrate(db, config);
 	if (applied.length) log.info('migrations applied', { applied });
+	await ensureFirstAdmin(config);
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);

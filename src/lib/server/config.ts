@@ -72,6 +72,10 @@ export const configSchema = z.object({
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
+	/** a session ends after this long without a request (sliding) … */
+	sessionIdleMinutes: positiveInt.default(60),
+	/** … and at the latest this long after sign-in, however active (absolute cap) */
+	sessionAbsoluteHours: positiveInt.default(12),
 	logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info')
 });
 
@@ -109,6 +113,8 @@ const envNames: Record<keyof Config, string> = {
 	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
+	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',
+	sessionAbsoluteHours: 'SYNCSCOPE_SESSION_ABSOLUTE_HOURS',
 	logLevel: 'LOG_LEVEL'
 };
 

@@ -1,0 +1,78 @@
+/**
+ * Per-source ingest tokens (optional, SYNCSCOPE_INGEST_AUTH): `Authorization: Bearer <token>` on
+ * OTLP/HTTP and in gRPC metadata. Tokens are stored as SHA-256 hashes (ingest_tokens); the
+ * collector keeps the hashes in memory and refreshes them every REFRESH_MS, or sooner on an unknown
+ * token (at most every MISS_REFRESH_MS), so a new token works within seconds.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Db } from '../../src/lib/server/db';
+import { UnauthenticatedError } from '../errors';
+
+const REFRESH_MS = 30_000;
+const MISS_REFRESH_MS = 2_000;
+
+export function hashToken(token: string): string {
+	return createHash('sha256').update(token).digest('hex');
+}
+
+/** A new random token (shown once) and its hash (stored). */
+export function newToken(): { token: string; hash: string } {
+	const token = `sst_${randomBytes(32).toString('base64url')}`;
+	return { token, hash: hashToken(token) };
+}
+
+export async function addToken(db: Db, source: string): Promise<string> {
+	const { token, hash } = newToken();
+	await db.insertRows('ingest_tokens', [{ TokenHash: hash, Source: source, Revoked: 0 }]);
+	return token;
+}
+
+/** Revoke every token of a source; returns how many were revoked. */
+export async function revokeSource(db: Db, source: string): Promise<number> {
+	const rows = await db.query<{ TokenHash: string }>(
+		sql`SELECT TokenHash FROM ingest_tokens FINAL WHERE Source = ${{ String: source }} AND Revoked = 0`
+	);
+	if (rows.length) await db.insertRows('ingest_tokens', rows.map((r) => ({ TokenHash: r.TokenHash, Source: source, Revoked: 1 })));
+	return rows.length;
+}
+
+export class IngestTokens {
+	private hashes = new Map<string, string>();
+	private loadedAt = 0;
+	private loading: Promise<void> | null = null;
+
+	constructor(private readonly db: Db) {}
+
+	/** Resolve with the token's source; UnauthenticatedError when missing or unknown. */
+	async check(token: string | undefined): Promise<string> {
+		if (!token) throw new UnauthenticatedError();
+		const hash = hashToken(token);
+		const age = Date.now() - this.loadedAt;
+		if (age > REFRESH_MS) await this.refresh();
+		let source = this.find(hash);
+		if (source === undefined && Date.now() - this.loadedAt > MISS_REFRESH_MS) {
+			await this.refresh();
+			source = this.find(hash);
+		}
+		if (source === undefined) throw new UnauthenticatedError('unknown or revoked ingest token');
+		return source;
+	}
+
+	/** A map lookup by hash: comparing SHA-256 digests leaks nothing useful about the token. */
+	private find(hash: string): string | undefined {
+		return this.hashes.get(hash);
+	}
+
+	private refresh(): Promise<void> {
+		this.loading ??= this.db
+			.query<{ TokenHash: string; Source: string }>(sql`SELECT TokenHash, Source FROM ingest_tokens FINAL WHERE Revoked = 0`)
+			.then((rows) => {
+				this.hashes = new Map(rows.map((r) => [r.TokenHash, r.Source]));
+				this.loadedAt = Date.now();
+			})
+			.finally(() => {
+				this.loading = null;
+			});
+		return this.loading;
+	}
+}

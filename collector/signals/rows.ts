@@ -1,0 +1,83 @@
+/**
+ * What a decoder hands to the writer: rows already encoded as JSONCompactEachRow lines, plus the
+ * per-item rejections that become the response's partial_success
+ * (https://opentelemetry.io/docs/specs/otlp/#partial-success).
+ */
+export interface DecodedRows {
+	/** newline-terminated JSONCompactEachRow rows, in the writer's column order */
+	rows: string[];
+	/** items rejected individually (bad ids, end before start, …) */
+	rejected: number;
+	/** the first rejection's reason, with the count */
+	errorMessage: string;
+}
+
+export class RowSink implements DecodedRows {
+	rows: string[] = [];
+	rejected = 0;
+	private firstError = '';
+
+	reject(reason: string): void {
+		if (this.rejected++ === 0) this.firstError = reason;
+	}
+
+	get errorMessage(): string {
+		if (this.rejected === 0) return '';
+		return this.rejected === 1 ? this.firstError : `${this.rejected} items rejected; first: ${this.firstError}`;
+	}
+}
+
+/** JSON string literal (ClickHouse reads JSON escapes in JSONCompactEachRow). */
+export const q = JSON.stringify as (s: string) => string;
+
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+/** Hex of an id the exporter writes as '' when all zero (traceutil.*IDToHexOrEmptyString). */
+export function idOrEmpty(hex: string): string {
+	return hex === ZERO_TRACE || hex === ZERO_SPAN ? '' : hex;
+}
+
+/** Why a trace id is invalid (16 bytes, not all zero), or '' when it is fine. */
+export function traceIdProblem(hex: string): string {
+	if (hex.length !== 32) return `trace_id must be 16 bytes (got ${hex.length / 2})`;
+	if (hex === ZERO_TRACE) return 'trace_id must not be all zeros';
+	return '';
+}
+
+export function spanIdProblem(hex: string, field = 'span_id'): string {
+	if (hex.length !== 16) return `${field} must be 8 bytes (got ${hex.length / 2})`;
+	if (hex === ZERO_SPAN) return `${field} must not be all zeros`;
+	return '';
+}
+
+/** traceutil.SpanKindStr */
+export const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+/** traceutil.StatusCodeStr */
+export const STATUS_CODES = ['Unset', 'Ok', 'Error'];
+
+const SPAN_KIND_NAMES: Record<string, number> = {
+	SPAN_KIND_UNSPECIFIED: 0,
+	SPAN_KIND_INTERNAL: 1,
+	SPAN_KIND_SERVER: 2,
+	SPAN_KIND_CLIENT: 3,
+	SPAN_KIND_PRODUCER: 4,
+	SPAN_KIND_CONSUMER: 5
+};
+const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+/** OTLP/JSON enums are integers; enum names are accepted as protojson does. -1 when invalid. */
+export function jsonEnum(v: unknown, names: 'kind' | 'status' | 'severity'): number {
+	if (v === undefined || v === null) return 0;
+	if (typeof v === 'number' && Number.isInteger(v)) return v;
+	if (typeof v === 'string') {
+		const table = names === 'kind' ? SPAN_KIND_NAMES : names === 'status' ? STATUS_NAMES : SEVERITY_NAMES;
+		const n = table[v];
+		if (n !== undefined) return n;
+	}
+	return -1;
+}
+
+const SEVERITY_NAMES: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 };
+for (const [i, n] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].entries())
+	for (let k = 1; k <= 4; k++) SEVERITY_NAMES[`SEVERITY_NUMBER_${n}${k === 1 ? '' : k}`] = i * 4 + k;

@@ -1,0 +1,65 @@
+/**
+ * Every request: who is asking (session cookie, or `Authorization: Bearer` on /api), the CSRF rule
+ * for JSON endpoints, and the sign-in gate. Pages and endpoints still call authorize() for their
+ * permission; this is the outer wall, not the only one.
+ */
+import { json, redirect, type Handle } from '@sveltejs/kit';
+import {
+	SESSION_COOKIE,
+	deleteSessionCookie,
+	setSessionCookie,
+	validateApiToken,
+	validateSessionToken
+} from '$lib/server/auth';
+import { route } from '$lib/route';
+
+/** Reachable without signing in. */
+const PUBLIC = new Set(['/login', '/logout', '/api/v1/session', '/api/v1/openapi.json']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const handle: Handle = async ({ event, resolve }) => {
+	const { url, request, cookies } = event;
+	const isApi = url.pathname.startsWith('/api/');
+	event.locals.user = null;
+
+	const authorization = request.headers.get('authorization');
+	const bearer = isApi && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : null;
+	if (bearer !== null) {
+		event.locals.user = await validateApiToken(bearer);
+		if (!event.locals.user) return json({ message: 'Invalid or revoked API token' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
+	} else {
+		const token = cookies.get(SESSION_COOKIE);
+		if (token) {
+			const s = await validateSessionToken(token);
+			if (s) {
+				event.locals.user = s.user;
+				if (s.refreshed) setSessionCookie(cookies, url, token, s.expiresAt);
+			} else {
+				deleteSessionCookie(cookies, url);
+			}
+		}
+	}
+
+	// SvelteKit's origin check covers form posts; JSON endpoints that change state get the same
+	// rule. A missing Origin is refused when the request carries a session cookie (the ambient
+	// credential CSRF abuses); scripts without cookies, or with a bearer token, are not affected.
+	if (isApi && bearer === null && !SAFE_METHODS.has(request.method)) {
+		const origin = request.headers.get('origin');
+		if (origin ? origin !== url.origin : cookies.get(SESSION_COOKIE) !== undefined) {
+			return json({ message: `Cross-site ${request.method} refused: Origin does not match ${url.origin}` }, { status: 403 });
+		}
+	}
+
+	if (!event.locals.user && !PUBLIC.has(url.pathname)) {
+		if (isApi) {
+			return json({ message: 'Sign in, or send Authorization: Bearer <API token>' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
+		}
+		redirect(303, route.login(SAFE_METHODS.has(request.method) ? url.pathname + url.search : undefined));
+	}
+
+	const response = await resolve(event);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	return response;
+};

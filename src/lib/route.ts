@@ -1,0 +1,35 @@
+/**
+ * Typed URL builders: every link in the console is built here, so a route's shape changes in one
+ * place. Values are encoded; query state the pages read back lives in the same builder.
+ */
+
+function withQuery(path: string, query: Record<string, string | number | undefined | null>): string {
+	const q = new URLSearchParams();
+	for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+	const s = q.toString();
+	return s ? `${path}?${s}` : path;
+}
+
+export const route = {
+	home: () => '/',
+	login: (redirectTo?: string) => withQuery('/login', { redirectTo }),
+	logout: () => '/logout',
+	sla: (q: { flow?: string } = {}) => withQuery('/sla', q),
+	lineage: (q: { q?: string } = {}) => withQuery('/lineage', q),
+	/** a shareable lineage view; span = "<traceId>:<spanId>" or "log:<n>" selects the detail panel */
+	lineageKey: (key: string, q: { span?: string; view?: string } = {}) =>
+		withQuery(`/lineage/${encodeURIComponent(key)}`, q),
+	exceptions: (q: Record<string, string | undefined> = {}) => withQuery('/exceptions', q),
+	exception: (id: string) => `/exceptions/${encodeURIComponent(id)}`,
+	alerts: () => '/alerts',
+	admin: () => '/admin',
+	adminUsers: () => '/admin/users',
+	adminTokens: () => '/admin/tokens',
+	api: {
+		lineage: (key: string) => withQuery('/api/v1/lineage', { key }),
+		session: () => '/api/v1/session',
+		users: () => '/api/v1/users',
+		tokens: () => '/api/v1/tokens',
+		openapi: () => '/api/v1/openapi.json'
+	}
+};

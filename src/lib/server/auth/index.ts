@@ -1,0 +1,27 @@
+/** The auth module: sessions, users, API tokens, sign-in; and the first admin at start-up. */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import { countUsers, createUser } from './users';
+
+export { signIn } from './sign-in';
+export { validateSessionToken, invalidateSession, invalidateUserSessions, setSessionCookie, deleteSessionCookie, SESSION_COOKIE } from './session';
+export { createUser, updateUser, listUsers, getUser } from './users';
+export { createApiToken, listApiTokens, revokeApiToken, validateApiToken } from './tokens';
+export { AuthError } from './errors';
+
+/**
+ * If nobody can sign in yet, create the first admin: from SYNCSCOPE_ADMIN_EMAIL/_PASSWORD, or
+ * with a generated password printed once to the log (it is never stored in clear).
+ */
+export async function ensureFirstAdmin(c: Pick<Config, 'adminEmail' | 'adminPassword'>, log: (line: string) => void = console.log): Promise<void> {
+	if ((await countUsers()) > 0) return;
+	const email = c.adminEmail ?? 'admin@localhost';
+	const generated = !c.adminPassword;
+	const password = c.adminPassword ?? randomBytes(18).toString('base64url');
+	await createUser({ email, password, role: 'admin' });
+	if (generated) {
+		log(`first admin created: ${email} with one-time password ${password}\n  (set SYNCSCOPE_ADMIN_EMAIL / SYNCSCOPE_ADMIN_PASSWORD to choose them; change it after signing in)`);
+	} else {
+		log(`first admin created: ${email}`);
+	}
+}

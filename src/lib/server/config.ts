@@ -26,6 +26,10 @@ export const configSchema = z.object({
 	clickhouseDatabase: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
 	/** cluster name for ON CLUSTER DDL (server mode only) */
 	clickhouseCluster: z.string().regex(/^[A-Za-z0-9_]*$/).default(''),
+	/** HTTP transport: abort a ClickHouse request after this long */
+	clickhouseRequestTimeoutMs: positiveInt.default(60_000),
+	/** HTTP transport: sockets per process */
+	clickhouseMaxConnections: positiveInt.default(10),
 
 	port: port.default(3000),
 	host: z.string().default('0.0.0.0'),
@@ -35,6 +39,8 @@ export const configSchema = z.object({
 	otlpHttpPort: port.default(4318),
 	otlpGrpcPort: port.default(4317),
 	otlpHost: z.string().default('0.0.0.0'),
+	/** `syncscope collector`: /healthz, /readyz, /metrics (the OpenTelemetry Collector's health_check port) */
+	opsPort: port.default(13133),
 	/** request body limit, applied before and after decompression */
 	maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
 	/** group commit: wait at most this long for more requests to share an insert */
@@ -88,6 +94,12 @@ export const configSchema = z.object({
 			})
 		)
 		.default([]),
+	/** when set, GET /metrics requires `Authorization: Bearer <token>` */
+	metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+	/** graceful shutdown: how long in-flight requests and queued rows may take before exit */
+	shutdownTimeoutMs: positiveInt.default(10_000),
+	/** at start, wait this long for ClickHouse to answer before giving up */
+	startupTimeoutMs: z.coerce.number().int().min(0).default(60_000),
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
@@ -107,12 +119,15 @@ const envNames: Record<keyof Config, string> = {
 	clickhousePassword: 'CLICKHOUSE_PASSWORD',
 	clickhouseDatabase: 'CLICKHOUSE_DATABASE',
 	clickhouseCluster: 'CLICKHOUSE_CLUSTER',
+	clickhouseRequestTimeoutMs: 'CLICKHOUSE_REQUEST_TIMEOUT_MS',
+	clickhouseMaxConnections: 'CLICKHOUSE_MAX_CONNECTIONS',
 	port: 'PORT',
 	host: 'HOST',
 	origin: 'ORIGIN',
 	otlpHttpPort: 'OTLP_HTTP_PORT',
 	otlpGrpcPort: 'OTLP_GRPC_PORT',
 	otlpHost: 'OTLP_HOST',
+	opsPort: 'SYNCSCOPE_OPS_PORT',
 	maxBodyBytes: 'SYNCSCOPE_MAX_BODY_BYTES',
 	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
 	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
@@ -135,6 +150,9 @@ const envNames: Record<keyof Config, string> = {
 	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
 	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
 	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',
+	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
+	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
+	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',

@@ -13,7 +13,9 @@ import { provision } from '../../demo/provision';
 import { Simulator } from '../../demo/simulator';
 import { loadState, saveState } from '../../demo/state';
 import { otlpSinks } from '../../demo/telemetry';
-import { describe, onSignals, startSyncscope } from './start';
+import { describe, startSyncscope } from './start';
+import { onShutdown } from '../lifecycle';
+import { logger } from '../../src/lib/server/log';
 
 const optionsSchema = z.object({
 	transactions: z.coerce.number().int().min(1).max(200_000).default(3000),
@@ -130,7 +132,7 @@ export async function run(args: string[]): Promise<void> {
 	}
 	const trickle = simulator.startTrickle({ perMinute: opts.rate });
 	console.log(`\nLive: about ${opts.rate} transactions a minute (busier in office hours). Ctrl-C to stop.`);
-	onSignals(async () => {
+	onShutdown(logger('demo'), async () => {
 		await trickle.stop();
 		await simulator!.shutdown();
 		await endpoint.close();

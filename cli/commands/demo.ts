@@ -13,9 +13,13 @@ import { provision } from '../../demo/provision';
 import { Simulator } from '../../demo/simulator';
 import { loadState, saveState } from '../../demo/state';
 import { otlpSinks } from '../../demo/telemetry';
+import { addToken, revokeSource } from '../../collector/auth/ingest-tokens';
 import { describe, startSyncscope } from './start';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../../src/lib/server/log';
+
+/** The ingest-token source name of the demo middleware (when SYNCSCOPE_INGEST_AUTH is on). */
+const DEMO_SOURCE = 'keystone-demo';
 
 const optionsSchema = z.object({
 	transactions: z.coerce.number().int().min(1).max(200_000).default(3000),
@@ -88,8 +92,13 @@ export async function run(args: string[]): Promise<void> {
 	const consoleUrl = process.env.ORIGIN;
 	const apiUrl = `http://127.0.0.1:${syncscope.web.port}`;
 
-	if (config.ingestAuth) console.warn('SYNCSCOPE_INGEST_AUTH is on: the demo sends without an ingest token, so the collector will refuse it');
-	simulator = new Simulator({ seed: opts.seed, sinks: otlpSinks(`http://127.0.0.1:${syncscope.collector.httpPort}`) });
+	// With ingest auth on, the demo middleware gets its own token (a fresh one each run).
+	const headers: Record<string, string> = {};
+	if (config.ingestAuth) {
+		await revokeSource(syncscope.db, DEMO_SOURCE);
+		headers.authorization = `Bearer ${await addToken(syncscope.db, DEMO_SOURCE)}`;
+	}
+	simulator = new Simulator({ seed: opts.seed, sinks: otlpSinks(`http://127.0.0.1:${syncscope.collector.httpPort}`, headers) });
 
 	const registered = state.actionEndpoint.id && state.actionEndpoint.url === endpoint.url;
 	const setup = await provision({

@@ -4,6 +4,7 @@
  * user per role, registers the estate's action endpoint, backfills a week of telemetry through the
  * collector (once per data dir) and keeps a live trickle going until Ctrl-C.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../../src/lib/server/config';
@@ -76,7 +77,7 @@ export async function run(args: string[]): Promise<void> {
 
 	// The action endpoint listens first: its host:port goes into the allow-list Syncscope starts with.
 	let simulator: Simulator | undefined;
-	const endpoint = await listen(opts['action-port'], state.actionEndpoint.secret, (d) => {
+	const endpoint = await listen(opts['action-port'], state.actionEndpoint.secret, join(dataDir, 'demo-deliveries.jsonl'), (d) => {
 		if (!simulator) throw new Error('the simulator is not running yet');
 		return simulator.reprocess(d);
 	});
@@ -150,13 +151,13 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** The action endpoint on its usual port, or any free one if that is taken. */
-async function listen(port: number, secret: string, handle: Parameters<typeof startActionEndpoint>[0]['handle']): Promise<ActionEndpoint> {
+async function listen(port: number, secret: string, journal: string, handle: Parameters<typeof startActionEndpoint>[0]['handle']): Promise<ActionEndpoint> {
 	const log = (line: string) => console.log(`[demo middleware] ${line}`);
 	try {
-		return await startActionEndpoint({ port, secret, handle, log });
+		return await startActionEndpoint({ port, secret, journal, handle, log });
 	} catch (e) {
 		if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw e;
 		console.warn(`port ${port} is taken; the demo middleware listens on a free port instead`);
-		return startActionEndpoint({ port: 0, secret, handle, log });
+		return startActionEndpoint({ port: 0, secret, journal, handle, log });
 	}
 }

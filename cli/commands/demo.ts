@@ -41,18 +41,13 @@ const HELP = `usage: syncscope demo [options]
   --backfill-only    exit after the backfill instead of running live`;
 
 export async function run(args: string[]): Promise<void> {
-	const { values } = parseArgs({
-		args,
-		options: {
-			transactions: { type: 'string' },
-			days: { type: 'string' },
-			seed: { type: 'string' },
-			rate: { type: 'string' },
-			'action-port': { type: 'string' },
-			'backfill-only': { type: 'boolean' },
-			help: { type: 'boolean', short: 'h' }
-		}
-	});
+	let values: ReturnType<typeof parseOptions>;
+	try {
+		values = parseOptions(args);
+	} catch (e) {
+		console.error(`${(e as Error).message}\n\n${HELP}`);
+		process.exit(2);
+	}
 	if (values.help) return console.log(HELP);
 	const parsed = optionsSchema.safeParse(values);
 	if (!parsed.success) {
@@ -148,6 +143,21 @@ export async function run(args: string[]): Promise<void> {
 		await endpoint.close();
 		await syncscope.close();
 	});
+}
+
+function parseOptions(args: string[]) {
+	return parseArgs({
+		args,
+		options: {
+			transactions: { type: 'string' },
+			days: { type: 'string' },
+			seed: { type: 'string' },
+			rate: { type: 'string' },
+			'action-port': { type: 'string' },
+			'backfill-only': { type: 'boolean' },
+			help: { type: 'boolean', short: 'h' }
+		}
+	}).values;
 }
 
 /** The action endpoint on its usual port, or any free one if that is taken. */

@@ -102,7 +102,7 @@ export async function run(args: string[]): Promise<void> {
 		origin: consoleUrl,
 		admin,
 		users: state.users,
-		endpoint: registered ? undefined : { name: 'Keystone demo middleware', url: endpoint.url, secret: state.actionEndpoint.secret }
+		endpoint: registered ? undefined : { name: 'Keystone demo middleware', url: endpoint.url, secret: state.actionEndpoint.secret, existingId: state.actionEndpoint.id }
 	});
 	if (setup.endpoint) {
 		state.actionEndpoint = { url: endpoint.url, secret: setup.endpoint.secret, id: setup.endpoint.id };

@@ -14,7 +14,7 @@ const admin = state.users.find((u) => u.role === 'admin')!;
 
 beforeAll(async () => {
 	// the setting takes the env's comma-separated text: it lets the loopback endpoint register
-	app = await testApp({ actionAllowlist: '127.0.0.1:16999' as unknown as string[] });
+	app = await testApp({ actionAllowlist: '127.0.0.1:16999,127.0.0.1:16998' as unknown as string[] });
 	await createUser({ email: admin.email, password: admin.password, role: 'admin' });
 });
 afterAll(async () => {
@@ -55,5 +55,15 @@ describe('demo provisioning through the console API', () => {
 		expect(r.warnings).toEqual([]);
 		expect(r.endpoint?.id).toBeTruthy();
 		expect(r.endpoint?.secret).toBe(state.actionEndpoint.secret);
+
+		// a later run on another port moves the same endpoint instead of registering a second one
+		const url = 'http://127.0.0.1:16998/syncscope/actions';
+		const moved = await provision({ consoleUrl: app.url, admin, users: [], endpoint: { name: 'Keystone demo middleware', url, secret: state.actionEndpoint.secret, existingId: r.endpoint!.id } });
+		expect(moved.warnings).toEqual([]);
+		expect(moved.endpoint?.id).toBe(r.endpoint!.id);
+		const api = new ConsoleApi(app.url);
+		await api.signIn(admin.email, admin.password);
+		const list = (await (await api.request('GET', '/api/v1/action-endpoints')).json()) as { items: { id: string; url: string }[] };
+		expect(list.items.map((e) => [e.id, e.url])).toEqual([[r.endpoint!.id, url]]);
 	});
 });

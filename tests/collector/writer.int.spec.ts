@@ -4,6 +4,7 @@
  * collector's own retries, and graceful shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -118,6 +119,16 @@ describe('store unavailable', () => {
 		const fast = await post(h.base, '/v1/traces', encodeTraces(sampleTraces(3, 'outage-direct')), PROTO);
 		expect(fast.status).toBe(503);
 		expect(flaky.inserts).toBe(attempts); // refused without touching the store
+
+		// gRPC: UNAVAILABLE with google.rpc.RetryInfo in grpc-status-details-bin
+		const client = new grpc.Client(`127.0.0.1:${h.collector.grpcPort}`, grpc.credentials.createInsecure());
+		const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+			client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, encodeTraces(sampleTraces(1, 'outage-grpc')), (e) => resolve(e))
+		);
+		client.close();
+		expect(err?.code).toBe(grpc.status.UNAVAILABLE);
+		const details = err?.metadata.get('grpc-status-details-bin')[0] as Buffer;
+		expect(details.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
 
 		const memory = new InMemorySpanExporter();
 		const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'outage' }), spanProcessors: [new SimpleSpanProcessor(memory)] });

@@ -160,7 +160,10 @@ const logRecord: fc.Arbitrary<TLog> = fc.record({
 	severityNumber: fc.integer({ min: 0, max: 24 }),
 	severityText: text,
 	body: fc.option(anyValue, { nil: undefined }),
-	attributes: kvs,
+	// sometimes an `event.name` attribute, which EventName falls back to
+	attributes: fc
+		.tuple(kvs, fc.option(anyValue, { nil: undefined }))
+		.map(([l, ev]) => (ev ? [...l.filter((kv) => kv.key !== 'event.name'), { key: 'event.name', value: ev }] : l)),
 	flags: fc.integer({ min: 0, max: 255 }),
 	traceId: fc.option(nonZero(16), { nil: undefined }),
 	spanId: fc.option(nonZero(8), { nil: undefined }),
@@ -198,6 +201,7 @@ describe('valid log requests round-trip', () => {
 					const eventAttr = l.attributes?.find((a) => a.key === 'event.name');
 					if (l.eventName) expect(col('EventName')).toBe(l.eventName);
 					else if (!eventAttr) expect(col('EventName')).toBe('');
+					else if ('s' in eventAttr.value) expect(col('EventName')).toBe(eventAttr.value.s);
 				});
 			}),
 			{ numRuns: 300 }

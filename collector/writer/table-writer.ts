@@ -160,6 +160,7 @@ const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 38, 41, 53, 69, 72, 117, 13
 
 export function isDataError(e: unknown): boolean {
 	// @clickhouse/client errors carry the code as a property; chDB's only in the message
-	const code = (e as { code?: unknown })?.code ?? /Code: (\d+)\./.exec((e as Error)?.message ?? '')?.[1];
+	const prop = String((e as { code?: unknown })?.code ?? '');
+	const code = /^\d+$/.test(prop) ? prop : /Code: (\d+)\./.exec((e as Error)?.message ?? '')?.[1];
 	return code !== undefined && DATA_ERROR_CODES.has(Number(code));
 }

@@ -23,6 +23,8 @@ afterEach(async () => {
 /** A real Db whose inserts and pings can be made to fail, as a store outage would. */
 class FlakyDb implements Db {
 	down = false;
+	/** hold every insert this long (a slow store) */
+	delayMs = 0;
 	/** fail this many inserts *after* they were stored (a lost acknowledgement) */
 	loseAcks = 0;
 	inserts = 0;
@@ -39,6 +41,7 @@ class FlakyDb implements Db {
 	async insertRaw(...args: Parameters<Db['insertRaw']>) {
 		this.inserts++;
 		if (this.down) throw new StoreUnavailableError('store down (test)');
+		if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
 		await this.inner.insertRaw(...args);
 		if (this.loseAcks > 0) {
 			this.loseAcks--;
@@ -175,11 +178,16 @@ describe('rows the engine refuses', () => {
 });
 
 describe('shutdown', () => {
-	it('answers what it accepted after inserting it, then refuses', async () => {
-		h = await startHarness({ batchLingerMs: 60_000 });
+	it('answers what it accepted after inserting it, refuses new requests with 503, then closes', async () => {
+		let flaky!: FlakyDb;
+		h = await startHarness({ batchLingerMs: 60_000 }, (db) => (flaky = new FlakyDb(db)));
+		flaky.delayMs = 500;
 		const pending = post(h.base, '/v1/traces', encodeTraces(sampleTraces(4, 'draining')), PROTO);
 		await new Promise((r) => setTimeout(r, 100));
 		const stopped = h.collector.shutdown();
+		const refused = await post(h.base, '/v1/traces', encodeTraces(sampleTraces(1, 'refused')), PROTO);
+		expect(refused.status).toBe(503);
+		expect(refused.headers.get('retry-after')).not.toBeNull();
 		expect((await pending).status).toBe(200);
 		await stopped;
 		await expect(post(h.base, '/v1/traces', encodeTraces(sampleTraces(1, 'late')), PROTO)).rejects.toThrow();

@@ -9,6 +9,8 @@ import { db } from '../src/lib/server/db';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
+const PROTOCOL_HEADER = 'x-syncscope-socket-protocol';
+
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
 
 export interface ConsoleServer {
@@ -24,6 +26,11 @@ export async function startConsole(config: Config): Promise<ConsoleServer> {
 	// adapter-node reads these at import; set them before loading the handler.
 	process.env.ORIGIN ??= config.origin ?? '';
 	if (!process.env.ORIGIN) delete process.env.ORIGIN;
+	// Without ORIGIN, adapter-node assumes https, so a plain-http console (`npm start` on
+	// localhost) would refuse every form post as cross-site. The protocol then comes from the
+	// socket, through a header only this server sets (any client value is overwritten).
+	const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+	if (ownProtocolHeader) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 	process.env.BODY_SIZE_LIMIT ??= '2M';
 	const { handler } = (await import(BUILD_HANDLER)) as { handler: Handler };
 
@@ -38,6 +45,7 @@ export async function startConsole(config: Config): Promise<ConsoleServer> {
 				.catch((e: Error) => json(res, 503, { status: 'store unavailable', reason: e.message }));
 			return;
 		}
+		if (ownProtocolHeader) req.headers[PROTOCOL_HEADER] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 		handler(req, res, () => json(res, 404, { message: 'Not found' }));
 	});
 	await new Promise<void>((resolve, reject) => {

@@ -114,3 +114,36 @@ test('a viewer sees lineage but not administration', async ({ page, signIn }) =>
 	const r = await page.goto('/admin/users');
 	expect(r?.status()).toBe(403);
 });
+
+test('an admin adds a user and creates an API token that is shown once', async ({ page, signIn, syncscope }, info) => {
+	await signIn(page);
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+	await expect(page.getByTestId('sign-in-log')).toContainText(ADMIN.email);
+
+	await page.getByRole('link', { name: 'Users' }).click();
+	const email = `operator-${Date.now()}@e2e.example.com`;
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Initial password').fill('operator-password-1');
+	await page.getByLabel('Role', { exact: true }).selectOption('operator');
+	await page.getByRole('button', { name: 'Add user' }).click();
+	await expect(page.getByTestId('users')).toContainText(email);
+	await shot(page, info, '05-admin-users');
+
+	await page.getByRole('link', { name: 'API tokens' }).click();
+	await page.getByLabel('Name').fill('nightly export');
+	await page.getByLabel('Acts as role').selectOption('viewer');
+	await page.getByRole('button', { name: 'Create token' }).click();
+	const token = (await page.getByTestId('new-token').locator('pre').textContent())!.trim();
+	expect(token).toMatch(/^sst_/);
+	await shot(page, info, '06-admin-token');
+	const r = await fetch(`${syncscope.baseURL}/api/v1/lineage?key=${order.orderId}`, { headers: { authorization: `Bearer ${token}` } });
+	expect(r.status).toBe(200);
+	expect((await r.json()).traces).toHaveLength(2);
+
+	// shown once: a reload shows the list, not the token
+	await page.reload();
+	await expect(page.getByTestId('new-token')).toHaveCount(0);
+	await page.getByTestId('tokens').getByRole('row', { name: /nightly export/ }).getByRole('button', { name: 'Revoke' }).click();
+	await expect(page.getByTestId('tokens').getByRole('row', { name: /nightly export/ })).toContainText('revoked');
+	expect((await fetch(`${syncscope.baseURL}/api/v1/lineage?key=x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+});

@@ -5,7 +5,7 @@
  * range, so day partitions outside it are never opened. Re-sent spans are counted once
  * (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
  */
-import { db, sql } from '../db';
+import { db, raw, sql } from '../db';
 import { TRACE_ID, type Lineage, type LineageLog, type LineageSpan } from './schema';
 
 /** at most this many spans/logs are returned for one key (a runaway correlation ID) */
@@ -61,15 +61,18 @@ type SpanRow = Omit<LineageSpan, 'start' | 'events' | 'links' | 'flow' | 'step' 
  * heavy columns (attribute maps, events) of whole granules before filtering; sorting a few
  * hundred rows here is cheaper (see bench/lineage.ts).
  */
-export async function spansOf(traceIds: string[], lo: number, hi: number): Promise<LineageSpan[]> {
+export async function spansOf(traceIds: string[], lo: number, hi: number, detail = true): Promise<LineageSpan[]> {
 	if (!traceIds.length) return [];
+	// resource, events and links are a third of the bytes read; the API shape does not need them
+	const heavy = detail
+		? raw(`ResourceAttributes AS resource, Events.Timestamp AS eventTimes, Events.Name AS eventNames,
+		       Events.Attributes AS eventAttributes, Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds`)
+		: raw(`map() AS resource, [] AS eventTimes, [] AS eventNames, [] AS eventAttributes, [] AS linkTraceIds, [] AS linkSpanIds`);
 	const rows = await db().query<SpanRow>(sql`
 		SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
 		       SpanName AS name, SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs,
 		       Duration / 1e6 AS durationMs, StatusCode AS status, StatusMessage AS statusMessage,
-		       SpanAttributes AS attributes, ResourceAttributes AS resource,
-		       Events.Timestamp AS eventTimes, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
-		       Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds
+		       SpanAttributes AS attributes, ${heavy}
 		FROM otel_traces
 		WHERE TraceId IN ${{ 'Array(String)': traceIds }}
 		  AND Timestamp >= fromUnixTimestamp64Milli(${{ Int64: lo }}) AND Timestamp <= fromUnixTimestamp64Milli(${{ Int64: hi }})
@@ -126,8 +129,11 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
 	}));
 }
 
-/** Everything that happened to one key, across traces, sorted by time. */
-export async function findLineage(input: string): Promise<Lineage> {
+/**
+ * Everything that happened to one key, across traces, sorted by time. `detail: false` leaves out
+ * span resources, events and links (the API shape has none of them).
+ */
+export async function findLineage(input: string, opts: { detail?: boolean } = {}): Promise<Lineage> {
 	const key = input.trim();
 	const hits = await tracesForKey(key);
 	const matchedAs = [...new Set(hits.flatMap((h) => h.names))];
@@ -139,7 +145,7 @@ export async function findLineage(input: string): Promise<Lineage> {
 	const lo = Math.min(...times) - SLACK_MS;
 	const hi = Math.max(...times) + SLACK_MS;
 
-	const [spans, logs] = await Promise.all([spansOf(traceIds, lo, hi), logsOf(traceIds, key, lo, hi)]);
+	const [spans, logs] = await Promise.all([spansOf(traceIds, lo, hi, opts.detail ?? true), logsOf(traceIds, key, lo, hi)]);
 	const firstSeen = new Map<string, number>();
 	for (const s of spans) if (!firstSeen.has(s.traceId)) firstSeen.set(s.traceId, Date.parse(s.start));
 	const traces = [...new Set([...spans.map((s) => s.traceId), ...traceIds])].sort(

@@ -116,6 +116,7 @@ test('operator requests, approver approves, the middleware replays once and the 
 		const opPage = new ExceptionPage(op);
 		await expect(opPage.state()).toHaveText('open');
 		await expect(op.getByTestId('payload')).toContainText('PUMP-220');
+		await expect(op.getByTestId('lineage-summary')).toContainText('1 trace');
 		await expect(opPage.form('approve_replay')).toHaveCount(0);
 		await opPage.act('request_replay', 'Ship-to fixed in ERP customer master', 'replay requested');
 		await expect(op.getByTestId('pending')).toContainText('A different person must approve it');

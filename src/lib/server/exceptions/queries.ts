@@ -73,13 +73,19 @@ WITH agg AS (
 	FROM (SELECT * FROM exception_events WHERE ${pre})
 	GROUP BY ExceptionId
 ),
+keys AS (
+	SELECT ExceptionId, Flow, Step, LastSeen, k FROM agg
+	ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k
+),
 res AS (
 	SELECT a.ExceptionId AS ExceptionId,
 		minIf(s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedAt,
 		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedTraceId
-	FROM (SELECT ExceptionId, Flow, Step, LastSeen, k FROM agg
-		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k) AS a
-	INNER JOIN message_successes AS s ON s.Flow = a.Flow AND s.Step = a.Step AND s.KeyValue = a.k
+	FROM keys AS a
+	-- the IN pre-filter lets the primary key (Flow, Step, KeyValue) skip unrelated successes
+	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes
+		WHERE (Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM keys)) AS s
+		ON s.Flow = a.Flow AND s.Step = a.Step AND s.KeyValue = a.k
 	GROUP BY a.ExceptionId
 ),
 act AS (
@@ -200,6 +206,33 @@ export async function queryExceptions(f: SqlFilters, cap = 5000): Promise<Except
 		sql`SELECT * FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)} ORDER BY LastSeen DESC LIMIT ${{ UInt32: cap }}`
 	);
 	return rows.map(toRow);
+}
+
+export type SortKey = 'lastSeen' | 'firstSeen' | 'attempts' | 'amount';
+const SORT_COLUMNS: Record<SortKey, string> = { lastSeen: 'LastSeen', firstSeen: 'FirstSeen', attempts: 'SpanFailures', amount: 'Amount' };
+
+/** One page of exceptions, sorted in ClickHouse, and how many match in all. */
+export async function queryPage(f: SqlFilters, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ total: number; rows: ExceptionRow[] }> {
+	// column and direction come from fixed maps, never from the request text
+	const order = raw(`${SORT_COLUMNS[sort]} ${dir === 'asc' ? 'ASC' : 'DESC'}${sort === 'amount' ? ' NULLS LAST' : ''}, ExceptionId`);
+	const rows = await db().query<Raw & { Total: number }>(
+		sql`SELECT *, count() OVER () AS Total FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			ORDER BY ${order} LIMIT ${{ UInt32: limit }} OFFSET ${{ UInt32: offset }}`
+	);
+	if (rows.length === 0 && offset > 0) {
+		const c = await db().query<{ n: number }>(sql`SELECT count() AS n FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}`);
+		return { total: c[0]?.n ?? 0, rows: [] };
+	}
+	return { total: rows[0]?.Total ?? 0, rows: rows.map(toRow) };
+}
+
+/** Counts per error signature (flow, step, class, code) over everything that matches. */
+export async function queryGroups(f: SqlFilters): Promise<{ flow: string; step: string; errorClass: string; errorCode: string; count: number; oldest: string }[]> {
+	return db().query(
+		sql`SELECT Flow AS flow, Step AS step, ErrorClass AS errorClass, ErrorCode AS errorCode, count() AS count, min(FirstSeen) AS oldest
+			FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			GROUP BY flow, step, errorClass, errorCode ORDER BY count DESC, flow, step, errorClass, errorCode LIMIT 200`
+	);
 }
 
 /** One exception, or null. */

@@ -52,7 +52,7 @@ export interface SqlFilters {
 }
 
 /** Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside). */
-function derived(pre: Sql): Sql {
+function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
 	return sql`
 WITH agg AS (
 	SELECT ExceptionId,
@@ -73,20 +73,21 @@ WITH agg AS (
 	FROM (SELECT * FROM exception_events WHERE ${pre})
 	GROUP BY ExceptionId
 ),
-keys AS (
-	SELECT ExceptionId, Flow, Step, LastSeen, k FROM agg
-	ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k
-),
 res AS (
-	SELECT a.ExceptionId AS ExceptionId,
-		minIf(s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedAt,
-		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedTraceId
-	FROM keys AS a
-	-- the IN pre-filter lets the primary key (Flow, Step, KeyValue) skip unrelated successes
-	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes
-		WHERE (Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM keys)) AS s
-		ON s.Flow = a.Flow AND s.Step = a.Step AND s.KeyValue = a.k
-	GROUP BY a.ExceptionId
+	-- its own light pass over the failures (a CTE is inlined at every use, so agg is not reused)
+	SELECT e.ExceptionId AS ExceptionId,
+		minIf(s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedAt,
+		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedTraceId
+	FROM (
+		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', Timestamp)) AS Step, max(Timestamp) AS LastSeen,
+			arrayFilter(x -> x != '', [max(MessageId), max(IdempotencyKey)]) AS Keys
+		FROM (SELECT * FROM exception_events WHERE ${pre})
+		GROUP BY ExceptionId
+	) AS e
+	ARRAY JOIN Keys AS k
+	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes WHERE ${successFilter}) AS s
+		ON s.Flow = e.Flow AND s.Step = e.Step AND s.KeyValue = k
+	GROUP BY e.ExceptionId
 ),
 act AS (
 	SELECT SubjectId AS ExceptionId,
@@ -237,8 +238,12 @@ export async function queryGroups(f: SqlFilters): Promise<{ flow: string; step: 
 
 /** One exception, or null. */
 export async function getExceptionRow(id: string): Promise<ExceptionRow | null> {
-	const rows = await queryExceptions({ ids: [id] }, 1);
-	return rows[0] ?? null;
+	const f = { ids: [id] };
+	// for one exception the primary key (Flow, Step, KeyValue) narrows the successes to its message
+	const successes = sql`(Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM exception_events
+		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k WHERE ExceptionId = ${{ String: id }})`;
+	const rows = await db().query<Raw>(sql`SELECT * FROM (${derived(preFilters(f), successes)}) LIMIT 1`);
+	return rows[0] ? toRow(rows[0]) : null;
 }
 
 /** The newest dead-letter body of an exception (what a replay re-sends), or null without one. */

@@ -17,10 +17,10 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		query = parseListQuery(url.searchParams);
 	} catch (e) {
 		const message = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(e);
-		return { flows, states: STATES, filterError: message, total: 0, items: [], groups: [], canAct: can(user, 'exceptions:act'), query: {} };
+		return { flows, states: STATES, filterError: message, total: 0, items: [], groups: [], canAct: can(user, 'exceptions:act'), canApprove: can(user, 'replay:approve'), query: {} };
 	}
 	const { total, items, groups } = await listExceptions(query);
-	return { flows, states: STATES, filterError: null, total, items, groups, canAct: can(user, 'exceptions:act'), query: Object.fromEntries(url.searchParams) };
+	return { flows, states: STATES, filterError: null, total, items, groups, canAct: can(user, 'exceptions:act'), canApprove: can(user, 'replay:approve'), query: Object.fromEntries(url.searchParams) };
 };
 
 const bulkForm = z.object({

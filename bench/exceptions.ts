@@ -6,7 +6,7 @@
  * Writes bench/results/exceptions-<date>.json and .md with the machine and the figures.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -98,13 +98,15 @@ const result = {
 	date: new Date().toISOString(),
 	machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 20)} MiB RAM, Node ${process.version}`,
 	workload: { exceptions: EXCEPTIONS, successSpans: SUCCESS, runs: RUNS, loadSeconds },
+	/** the machine is shared: the 1-minute load average when the timings ended */
+	loadAverage: loadavg()[0],
 	totals: { exceptions: first.total, open: open.total },
 	figures
 };
 const f = (x: { p50: number; max: number }) => `${x.p50.toFixed(1)} / ${x.max.toFixed(1)} ms`;
 const md = `# Exceptions queue benchmark — ${result.date}
 
-Machine: ${result.machine}
+Machine: ${result.machine}; load average ${result.loadAverage.toFixed(1)} at the end (a shared machine: figures are noisy)
 
 Workload: ${EXCEPTIONS.toLocaleString('en-US')} failed messages (failed span + dead letter, 10 % re-sent) and ${SUCCESS.toLocaleString('en-US')} successful spans (every 5th failure later delivered) on embedded chDB; ${RUNS} timed runs after one warm-up. Loaded in ${loadSeconds.toFixed(1)} s.
 

@@ -35,9 +35,24 @@ async function alreadySucceeded(ids: string[]): Promise<Set<string>> {
 	return new Set(rows.map((r) => r.id));
 }
 
-export async function dryRun(ids: string[], action: ActionName): Promise<DryRun> {
+/** Who requested the pending replay of each exception (approver ≠ requester). */
+async function requesters(ids: string[]): Promise<Map<string, string>> {
+	const rows = await db().query<{ id: string; actor: string }>(
+		sql`SELECT SubjectId AS id, argMax(Actor, Seq) AS actor FROM audit_log
+			WHERE SubjectType = 'exception' AND Action = 'request_replay' AND Result = 'ok' AND SubjectId IN ${{ 'Array(String)': ids }}
+			GROUP BY SubjectId`
+	);
+	return new Map(rows.map((r) => [r.id, r.actor]));
+}
+
+export async function dryRun(ids: string[], action: ActionName, user?: Pick<SessionUser, 'email'>): Promise<DryRun> {
 	const unique = [...new Set(ids)];
-	const [rows, succeeded] = await Promise.all([queryExceptions({ ids: unique }, unique.length), alreadySucceeded(unique)]);
+	const deciding = action === 'approve_replay' || action === 'reject_replay';
+	const [rows, succeeded, requestedBy] = await Promise.all([
+		queryExceptions({ ids: unique }, unique.length),
+		alreadySucceeded(unique),
+		deciding && user ? requesters(unique) : Promise.resolve(new Map<string, string>())
+	]);
 	const byId = new Map(rows.map((r) => [r.id, r]));
 	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, duplicates: [], invalid: [] };
 	for (const id of unique) {
@@ -49,8 +64,9 @@ export async function dryRun(ids: string[], action: ActionName): Promise<DryRun>
 				continue;
 			}
 		}
-		const bad = r && transitionError(action, r.state);
 		if (!r) continue;
+		const own = user && requestedBy.get(id) === user.email;
+		const bad = transitionError(action, r.state) ?? (own ? 'you requested this replay; a different person must decide it' : null);
 		if (bad) out.invalid.push({ id, reason: bad });
 		else out.eligible.push(id);
 	}
@@ -73,7 +89,7 @@ const jobs = new Map<string, BulkJob>();
 
 /** Start applying `action` to the eligible ids of a fresh dry run; returns the job to poll. */
 export async function startBulk(ids: string[], input: ActionInput, user: SessionUser): Promise<{ job: BulkJob; plan: DryRun }> {
-	const plan = await dryRun(ids, input.action);
+	const plan = await dryRun(ids, input.action, user);
 	const job: BulkJob = { id: randomUUID(), owner: user.email, action: input.action, total: plan.eligible.length, done: 0, ok: 0, failed: [], finished: false };
 	jobs.set(job.id, job);
 	void (async () => {

@@ -45,8 +45,8 @@ export const actions: Actions = {
 		authorize(locals, 'exceptions:act');
 		const b = readBulk(await request.formData());
 		if (!b.success) return fail(400, { error: b.error.issues.map((i) => i.message).join('; ') });
-		authorize(locals, permissionFor(b.data.action));
-		return { plan: await dryRun(b.data.ids, b.data.action), comment: b.data.comment, assignee: b.data.assignee ?? '' };
+		const user = authorize(locals, permissionFor(b.data.action));
+		return { plan: await dryRun(b.data.ids, b.data.action, user), comment: b.data.comment, assignee: b.data.assignee ?? '' };
 	},
 	/** Start the bulk job; the page polls its progress. */
 	bulk: async ({ locals, request }) => {

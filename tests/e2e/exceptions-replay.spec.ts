@@ -87,7 +87,7 @@ test('operator requests, approver approves, the middleware replays once and the 
 		await admin.locator('input[name="name"]').fill('refused before allow-listing');
 		await admin.getByRole('button', { name: 'Add endpoint' }).click();
 		await expect(admin.getByRole('alert')).toContainText('loopback/private/link-local');
-		await admin.locator('input[name="hostPort"]').fill(hostPort);
+		await admin.getByRole('textbox', { name: 'host:port' }).fill(hostPort);
 		await admin.getByRole('button', { name: 'Allow' }).click();
 		await expect(admin.getByText(hostPort, { exact: true })).toBeVisible();
 		await admin.locator('input[name="name"]').fill('MuleSoft order API');

@@ -77,6 +77,13 @@ describe('delivery', () => {
 		expect((await deliveryLog('exc-dlv_retry')).map((l) => `${l.Attempt}:${l.Status}:${l.Outcome}`)).toEqual(['1:503:retrying', '2:500:retrying', '3:200:delivered']);
 	});
 
+	it('counts attempts in syncscope_action_deliveries_total', async () => {
+		const { exposition } = await import('../../src/lib/server/metrics');
+		const text = exposition();
+		expect(text).toMatch(/syncscope_action_deliveries_total\{action="retry",outcome="failed"\} 2/);
+		expect(text).toMatch(/syncscope_action_deliveries_total\{action="retry",outcome="delivered"\} 1/);
+	});
+
 	it('never sends a delivered delivery again', async () => {
 		const before = rx.requests.length;
 		expect(await deliver({ endpointId, data: data('dlv_retry') })).toMatchObject({ outcome: 'duplicate' });

@@ -146,3 +146,13 @@ describe('bulk approvals', () => {
 		expect(plan.invalid).toEqual([{ id: idOf('bulk-b'), reason: expect.stringContaining('you requested this replay') }]);
 	});
 });
+
+describe('bulk replay requests', () => {
+	it('the dry run separates replays sent now from those waiting for an approver', async () => {
+		const { dryRun } = await import('../../src/lib/server/exceptions/bulk');
+		await failMessage(t.db, { ...m('bulk-small'), amount: 50 });
+		await failMessage(t.db, m('bulk-large'));
+		const plan = await dryRun([idOf('bulk-small'), idOf('bulk-large')], 'request_replay', users.operator);
+		expect(plan).toMatchObject({ willSend: 1, awaitApproval: 1, eligible: [idOf('bulk-small'), idOf('bulk-large')] });
+	});
+});

@@ -8,6 +8,9 @@ import type { SessionUser } from '../auth/types';
 import { db, sql } from '../db';
 import { ActionError } from './errors';
 import { queryExceptions } from './queries';
+import { replayNeedsApproval } from './policy';
+import { runbooks } from '../runbooks/loader';
+import { matchRunbook } from '../runbooks/match';
 import { performAction, type ActionInput } from './service';
 import { DELIVERING, transitionError, type ActionName } from './state';
 
@@ -16,8 +19,10 @@ export interface DryRun {
 	total: number;
 	/** will be applied */
 	eligible: string[];
-	/** of those, how many send a webhook */
+	/** of those, how many send a webhook now */
 	willSend: number;
+	/** replay requests that will wait for an approver instead */
+	awaitApproval: number;
 	/** the same message already succeeded: skipped, a replay would duplicate it */
 	duplicates: { id: string; reason: string }[];
 	invalid: { id: string; reason: string }[];
@@ -54,7 +59,7 @@ export async function dryRun(ids: string[], action: ActionName, user?: Pick<Sess
 		deciding && user ? requesters(unique) : Promise.resolve(new Map<string, string>())
 	]);
 	const byId = new Map(rows.map((r) => [r.id, r]));
-	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, duplicates: [], invalid: [] };
+	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, awaitApproval: 0, duplicates: [], invalid: [] };
 	for (const id of unique) {
 		const r = byId.get(id);
 		if (!r) out.invalid.push({ id, reason: 'no such exception' });
@@ -70,7 +75,14 @@ export async function dryRun(ids: string[], action: ActionName, user?: Pick<Sess
 		if (bad) out.invalid.push({ id, reason: bad });
 		else out.eligible.push(id);
 	}
-	out.willSend = DELIVERING.has(action) || action === 'request_replay' ? out.eligible.length : 0;
+	if (action === 'request_replay') {
+		const books = await runbooks();
+		for (const id of out.eligible) {
+			const r = byId.get(id)!;
+			if (replayNeedsApproval(matchRunbook(books, r)?.runbook ?? null, r.amount)) out.awaitApproval++;
+			else out.willSend++;
+		}
+	} else if (DELIVERING.has(action)) out.willSend = out.eligible.length;
 	return out;
 }
 

@@ -6,6 +6,7 @@
  * the others get 409 (already retrying), which is skipped.
  */
 import { db, sql } from '../db';
+import { logger } from '../log';
 import { auditFor } from '../audit/log';
 import { startDelivery } from './dispatch';
 import { runbooks } from '../runbooks/loader';
@@ -86,7 +87,7 @@ export function startAutoRetry(intervalMs = 30_000): () => void {
 			await resumeStalledDeliveries();
 			await autoRetryTick();
 		} catch (e) {
-			console.error('auto-retry: tick failed', e);
+			logger('exceptions').error('auto-retry tick failed', { err: e });
 		} finally {
 			running = false;
 		}

@@ -4,6 +4,7 @@ import { exceptionDetail } from '$lib/server/exceptions/detail';
 import { actionInput, performAction, permissionFor } from '$lib/server/exceptions/service';
 import { problemOf } from '$lib/server/exceptions/http';
 import { loadLineage } from '$lib/server/lineage';
+import { logger } from '$lib/server/log';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -27,7 +28,7 @@ async function lineageSummary(key: string, flow: string) {
 		};
 	} catch (e) {
 		// the detail page stays useful without it; the lineage page shows the full error
-		console.error('exceptions: lineage summary failed', e);
+		logger('exceptions').warn('lineage summary failed', { err: e, key });
 		return null;
 	}
 }

@@ -161,6 +161,14 @@ describe('SSRF guard', () => {
 		expect(isPrivateAddress('2606:4700::1111')).toBe(false);
 	});
 
+	it('an allow-listed IPv6 loopback target matches how the guard spells it', async () => {
+		const { adminAllowlist } = await import('../../src/lib/server/actions/endpoints');
+		await setAllowed('[::1]:8080', true, users.admin);
+		expect(await adminAllowlist()).toContain('::1:8080');
+		await expect(checkTarget('http://[::1]:8080/hook', await adminAllowlist())).resolves.toMatchObject({ address: '::1' });
+		await expect(setAllowed('not a host port', true, users.admin)).rejects.toThrow(/host:port/);
+	});
+
 	it('refuses to save an endpoint with a private target', async () => {
 		await expect(createEndpoint({ name: 'internal', url: 'http://10.0.0.5/hook' }, users.admin)).rejects.toThrow(/allow-list 10.0.0.5:80/);
 		await expect(createEndpoint({ name: 'meta', url: 'http://169.254.169.254/' }, users.admin)).rejects.toThrow();

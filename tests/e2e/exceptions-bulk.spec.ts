@@ -65,7 +65,8 @@ test('bulk retry: dry run with the duplicate guard, then progress', async ({ bro
 		await expect(plan).toContainText('already delivered successfully');
 		await page.screenshot({ path: testInfo.outputPath('bulk-dry-run.png'), fullPage: true });
 		await plan.getByRole('button', { name: 'Apply to 2' }).click();
-		await expect(page.getByTestId('bulk-progress').or(page.getByTestId('total'))).toBeVisible();
+		await expect(page.getByTestId('bulk-progress')).toContainText('2 / 2 done, 2 ok', { timeout: 20_000 });
+		await expect(page.getByTestId('bulk-progress')).toContainText('finished');
 		await expect.poll(() => received.length, { timeout: 20_000 }).toBe(2);
 		await page.screenshot({ path: testInfo.outputPath('bulk-done.png'), fullPage: true });
 		await expect(async () => {

@@ -12,6 +12,7 @@ import { allowlist, endpointForSending, updateEndpoint } from './endpoints';
 import { send } from './send';
 import { signedHeaders } from './signing';
 import { checkTarget, SsrfError } from './ssrf';
+import { actionDeliveries, actionDeliveryDuration } from '../console-metrics';
 
 export interface WebhookData {
 	deliveryId: string;
@@ -59,7 +60,19 @@ export function deliveryId(exceptionId: string, requestActionId: string): string
 
 const inflight = new Map<string, Promise<DeliveryOutcome>>();
 
+/** Prometheus outcome label: delivered, failed, disabled (410) or gave_up (after the last retry). */
+function metricOutcome(row: Omit<DeliveryLogRow, 'At'>): string {
+	if (row.Outcome === 'delivered') return 'delivered';
+	if (row.Status === 410) return 'disabled';
+	if (row.Outcome === 'retrying') return 'failed';
+	return row.Status >= 500 || row.Status === 0 || row.Status === 408 || row.Status === 429 ? 'gave_up' : 'failed';
+}
+
 async function log(row: Omit<DeliveryLogRow, 'At'>): Promise<void> {
+	if (row.Outcome !== 'void') {
+		actionDeliveries.inc({ action: row.Action, outcome: metricOutcome(row) });
+		if (row.DurationMs) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
+	}
 	const at = new Date().toISOString().replace('T', ' ').replace('Z', '');
 	await db().insertRaw('action_deliveries', Buffer.from(JSON.stringify({ ...row, At: at }) + '\n'), {
 		format: 'JSONEachRow',

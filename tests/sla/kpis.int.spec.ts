@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
+import { failureBreakdowns } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
@@ -63,6 +64,15 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		const [lo, hi] = quantileBounds(e.truth.ack.latencies, 0.95, QUANTILE_RELATIVE_ACCURACY);
 		expect(m.p95).toBeGreaterThanOrEqual(lo);
 		expect(m.p95).toBeLessThanOrEqual(hi);
+	});
+
+	it('breaks failures down by step, system, partner and error code', async () => {
+		const b = await failureBreakdowns(flow, e.window, t.db);
+		const pick = (xs: { key: string; failed: number }[]) => Object.fromEntries(xs.map((x) => [x.key, x.failed]));
+		expect(pick(b.errorCode)).toEqual({ 'E-CREDIT': 3, 'E-TAX': 2, 'E-CRM': 1 });
+		expect(pick(b.step)).toEqual({ 'erp.create-sales-order': 5, 'crm.update-status': 1 });
+		expect(pick(b.system)).toEqual({ erp: 5, crm: 1 });
+		expect(pick(b.partner)).toEqual({ acme: 3, globex: 2, '(none)': 1 });
 	});
 
 	it('an empty window has zero counts and null quantiles', async () => {

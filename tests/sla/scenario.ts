@@ -137,6 +137,18 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		truth.valueAtRisk += amount;
 	}
 
+	// 2b. a failed step is not healed by a later success of another step (an acknowledgement)
+	{
+		const t0 = nowMs - 3.5 * H;
+		const r = root('SO-FA', t0, t0 + 2_000, { 'integration.amount': 50 });
+		span('update CRM', t0 + 1_000, t0 + 1_900, base('SO-FA', 'crm.update-status', { 'integration.outcome': 'failed', 'integration.error.code': 'E-CRM', 'integration.target': 'crm' }), r.s, true);
+		r.end();
+		span('PO ack', t0 + H, t0 + H + 10, base('SO-FA', 'supplier.po-ack', { 'integration.outcome': 'success' }));
+		truth.total++;
+		truth.failed++;
+		truth.valueAtRisk += 50;
+	}
+
 	// 3. three failures replayed successfully in a later trace (attempt 2): succeeded + replays, no e2e
 	for (let k = 0; k < 3; k++) {
 		const t0 = nowMs - 3 * H + k * 5 * 60_000;

@@ -40,7 +40,7 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 			checks: checks(f, status),
 			now: { ...c.totals, deadLetters: dl.get(f.id)!.total },
 			previous: { ...prev.get(f.id)!.totals, deadLetters: prevDl.get(f.id)!.total },
-			series: c.series.map((s) => [s.t, s.total, s.failed] as [string, number, number])
+			series: filled(c.series, r)
 		};
 	});
 }
@@ -57,5 +57,17 @@ export async function milestonesOf(flows: Flow[], w: { from: Date; to: Date; now
 		})
 	);
 	await Promise.all(jobs);
+	return out;
+}
+
+/** Every bucket of the range, zero where nothing started, so a sparkline shows quiet periods as quiet. */
+function filled(series: { t: string; total: number; failed: number }[], r: TimeRange): [string, number, number][] {
+	const step = r.bucketSeconds * 1000;
+	const byT = new Map(series.map((s) => [Date.parse(s.t), s]));
+	const out: [string, number, number][] = [];
+	for (let t = Math.floor(r.from.getTime() / step) * step; t < r.to.getTime(); t += step) {
+		const s = byT.get(t);
+		out.push([new Date(t).toISOString(), s?.total ?? 0, s?.failed ?? 0]);
+	}
 	return out;
 }

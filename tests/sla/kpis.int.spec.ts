@@ -75,6 +75,18 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(pick(b.partner)).toEqual({ acme: 3, globex: 2, '(none)': 1 });
 	});
 
+	it('a flow naming its own start and end steps measures end-to-end time between them', async () => {
+		const own = { ...flow, objectives: { ...flow.objectives, startStep: 'crm.submit-order', endStep: 'crm.update-status' } };
+		const o = await flowKpis(own, e.window, t.db);
+		expect(o.total).toBe(e.truth.total);
+		for (const [q, v] of [[0.5, o.e2eMs.p50], [0.95, o.e2eMs.p95], [0.99, o.e2eMs.p99]] as const) {
+			const [lo, hi] = quantileBounds(e.truth.ownE2eMs, q, QUANTILE_RELATIVE_ACCURACY);
+			expect(v, `p${q * 100}`).toBeGreaterThanOrEqual(lo);
+			expect(v, `p${q * 100}`).toBeLessThanOrEqual(hi);
+		}
+		expect(o.milestones['supplier-ack'].n).toBe(e.truth.ack.latencies.length);
+	});
+
 	it('an empty window has zero counts and null quantiles', async () => {
 		const from = new Date(e.window.from.getTime() - 20 * 86_400_000);
 		const empty = await flowKpis(flow, { from, to: new Date(from.getTime() + 3_600_000), now: e.window.now }, t.db);

@@ -5,7 +5,7 @@
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { txFigures, type TxFigures } from './kpis';
-import { deadLetters, milestoneFigures, type MilestoneFigures } from './milestones';
+import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag, type Check, type Rag } from './status';
 
@@ -45,18 +45,16 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 	});
 }
 
-/** Milestone totals per flow (name → figures). */
+/** Milestone totals per flow (name → figures), all flows' milestones in one query. */
 export async function milestonesOf(flows: Flow[], w: { from: Date; to: Date; now: Date }, d: Db = db()) {
+	const specs = flows.flatMap((f) => f.objectives.milestones.map((m) => ({ flow: f.id, name: m.name, from: m.from, to: m.to, targetMs: m.target })));
+	const results = await milestonesFigures(specs, w, 0, d);
 	const out = new Map<string, Record<string, MilestoneFigures>>();
-	const jobs = flows.flatMap((f) =>
-		f.objectives.milestones.map(async (m) => {
-			const r = await milestoneFigures({ flow: f.id, from: m.from, to: m.to, targetMs: m.target }, w, 0, d);
-			const rec = out.get(f.id) ?? {};
-			rec[m.name] = r.totals;
-			out.set(f.id, rec);
-		})
-	);
-	await Promise.all(jobs);
+	specs.forEach((m, i) => {
+		const rec = out.get(m.flow) ?? {};
+		rec[m.name] = results[i].totals;
+		out.set(m.flow, rec);
+	});
 	return out;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
-import { failureBreakdowns } from '../../src/lib/server/sla/breakdowns';
+import { failureBreakdowns, riskFigures } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
@@ -73,6 +73,14 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(pick(b.step)).toEqual({ 'erp.create-sales-order': 5, 'crm.update-status': 1 });
 		expect(pick(b.system)).toEqual({ erp: 5, crm: 1 });
 		expect(pick(b.partner)).toEqual({ acme: 3, globex: 2, '(none)': 1 });
+	});
+
+	it('lists the transactions behind value at risk, for lineage links', async () => {
+		const { atRisk } = await riskFigures(flow, e.window, 100, t.db);
+		expect(atRisk.reduce((s, r) => s + r.amount, 0)).toBe(e.truth.valueAtRisk);
+		expect(atRisk[0]).toMatchObject({ correlationId: 'SO-S1', amount: 700, stuck: true });
+		expect(atRisk.filter((r) => r.stuck).map((r) => r.correlationId).sort()).toEqual(['SO-S0', 'SO-S1']);
+		expect((await riskFigures(flow, e.window, 3, t.db)).atRisk).toHaveLength(3);
 	});
 
 	it('a flow naming its own start and end steps measures end-to-end time between them', async () => {

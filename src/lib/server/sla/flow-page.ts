@@ -1,7 +1,7 @@
 /** Everything the flow page shows, in one call: KPIs over time, milestones, breakdowns, steps. */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { atRiskTransactions, failureBreakdowns, stepTable } from './breakdowns';
+import { riskFigures, stepTable } from './breakdowns';
 import { ownE2e } from './flow-kpis';
 import { txFigures } from './kpis';
 import { deadLetters, milestonesFigures } from './milestones';
@@ -12,16 +12,16 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [tx, prev, dl, prevDl, msAll, breakdowns, steps, atRisk] = await Promise.all([
+	const [tx, prev, dl, prevDl, msAll, risk, steps] = await Promise.all([
 		txFigures([flow], w, r.bucketSeconds, d),
 		txFigures([flow], prevW, 0, d),
 		deadLetters([flow.id], w, r.bucketSeconds, d),
 		deadLetters([flow.id], prevW, 0, d),
 		milestonesFigures([...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])], w, r.bucketSeconds, d),
-		failureBreakdowns(flow, w, d),
-		stepTable(flow, w, d),
-		atRiskTransactions(flow, w, 10, d)
+		riskFigures(flow, w, 10, d),
+		stepTable(flow, w, d)
 	]);
+	const { breakdowns, atRisk } = risk;
 	const ms = msAll.slice(0, flow.objectives.milestones.length);
 	const e2e = own ? msAll[msAll.length - 1] : null;
 	const cur = tx.get(flow.id)!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
 import { failureBreakdowns, riskFigures } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
-import { QUANTILE_RELATIVE_ACCURACY } from '../../src/lib/server/sla/kpis';
+import { QUANTILE_RELATIVE_ACCURACY, txFigures, txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
 import { testDb, type TestDb } from '../helpers/db';
 import { Sender } from './send';
@@ -81,6 +81,19 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(atRisk[0]).toMatchObject({ correlationId: 'SO-S1', amount: 700, stuck: true });
 		expect(atRisk.filter((r) => r.stuck).map((r) => r.correlationId).sort()).toEqual(['SO-S0', 'SO-S1']);
 		expect((await riskFigures(flow, e.window, 3, t.db)).atRisk).toHaveLength(3);
+	});
+
+	it('figures with the previous period in one pass equal separate queries; series add up', async () => {
+		const len = e.window.to.getTime() - e.window.from.getTime();
+		const prevW = { from: new Date(e.window.from.getTime() - len), to: e.window.from, now: e.window.now };
+		const both = await txFiguresCompared([flow], e.window, prevW, 600, t.db);
+		const cur = both.current.get(FLOW)!;
+		expect(cur.totals).toEqual((await txFigures([flow], e.window, 0, t.db)).get(FLOW)!.totals);
+		expect(both.previous.get(FLOW)!.totals).toEqual((await txFigures([flow], prevW, 0, t.db)).get(FLOW)!.totals);
+		expect(both.previous.get(FLOW)!.totals).toMatchObject({ total: 1, failed: 1 }); // SO-EARLY
+		expect(cur.series.reduce((s, b) => s + b.total, 0)).toBe(e.truth.total);
+		expect(cur.series.reduce((s, b) => s + b.failed, 0)).toBe(e.truth.failed);
+		expect(cur.series.every((b) => Date.parse(b.t) >= e.window.from.getTime() - 600_000)).toBe(true);
 	});
 
 	it('a flow naming its own start and end steps measures end-to-end time between them', async () => {

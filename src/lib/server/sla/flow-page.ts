@@ -3,7 +3,7 @@ import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { riskFigures, stepTable } from './breakdowns';
 import { ownE2e } from './flow-kpis';
-import { txFigures } from './kpis';
+import { txFiguresCompared } from './kpis';
 import { deadLetters, milestonesFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag } from './status';
@@ -12,9 +12,8 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [tx, prev, dl, prevDl, msAll, risk, steps] = await Promise.all([
-		txFigures([flow], w, r.bucketSeconds, d),
-		txFigures([flow], prevW, 0, d),
+	const [{ current: tx, previous: prev }, dl, prevDl, msAll, risk, steps] = await Promise.all([
+		txFiguresCompared([flow], w, r.previous, r.bucketSeconds, d),
 		deadLetters([flow.id], w, r.bucketSeconds, d),
 		deadLetters([flow.id], prevW, 0, d),
 		milestonesFigures([...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])], w, r.bucketSeconds, d),

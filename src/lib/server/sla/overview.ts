@@ -4,7 +4,7 @@
  */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { txFigures, type TxFigures } from './kpis';
+import { txFiguresCompared, type TxFigures } from './kpis';
 import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag, type Check, type Rag } from './status';
@@ -23,9 +23,8 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 	const ids = flows.map((f) => f.id);
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
-	const [cur, prev, dl, prevDl, ms] = await Promise.all([
-		txFigures(flows, w, r.bucketSeconds, d),
-		txFigures(flows, prevW, 0, d),
+	const [{ current: cur, previous: prev }, dl, prevDl, ms] = await Promise.all([
+		txFiguresCompared(flows, w, r.previous, r.bucketSeconds, d),
 		deadLetters(ids, w, 0, d),
 		deadLetters(ids, prevW, 0, d),
 		milestonesOf(flows, w, d)

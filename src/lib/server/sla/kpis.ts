@@ -103,7 +103,9 @@ export async function txFiguresCompared(
 	w: Window,
 	previous: { from: Date } | null,
 	bucketSeconds: number,
-	d: Db = db()
+	d: Db = db(),
+	/** 'full': every figure per bucket; 'counts': transactions and failures per bucket only (sparklines: cheap at 1-minute buckets) */
+	series: 'full' | 'counts' = 'full'
 ): Promise<{ current: Map<string, FlowFigures>; previous: Map<string, FlowFigures> }> {
 	const empty = () => new Map<string, FlowFigures>(flows.map((f) => [f.id, { flow: f.id, totals: EMPTY, series: [] }]));
 	const out = { current: empty(), previous: empty() };
@@ -113,6 +115,24 @@ export async function txFiguresCompared(
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;
+	if (bucketSeconds > 0 && series === 'counts') {
+		const rows = await d.query<Row & { cur: number; bt: Record<string, number>; bf: Record<string, number> }>(sql`
+			SELECT Flow, ${cur} AS cur, ${FIGURES},
+				sumMap(map(toString(${bucket}), toUInt64(outcome != 'duplicate'))) AS bt,
+				sumMap(map(toString(${bucket}), toUInt64(outcome IN ('failed', 'rejected')))) AS bf
+			FROM (${tx}) GROUP BY Flow, cur`);
+		for (const r of rows) {
+			const f = (r.cur ? out.current : out.previous).get(r.Flow);
+			if (!f) continue;
+			f.totals = figures(r);
+			if (r.cur) {
+				f.series = Object.entries(r.bt)
+					.map(([t, total]) => ({ ...EMPTY, t: toIso(t), total, failed: r.bf[t] ?? 0, succeeded: total - (r.bf[t] ?? 0) }))
+					.sort((a, b) => a.t.localeCompare(b.t));
+			}
+		}
+		return out;
+	}
 	const rows = await d.query<Row & { cur: number }>(
 		bucketSeconds > 0
 			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})

@@ -63,18 +63,21 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 	const to = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
 	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
 	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
+	// per transaction: first start / first end / failed of each step involved; then one row per
+	// (milestone, transaction) whose "from" step started in the window
 	const inner = sql`
-		SELECT mi, CorrelationId,
-			minIf(FirstStart, Step = ${fr}[mi]) AS fromStart,
-			minIf(toNullable(FirstEnd), Step = ${to}[mi] AND (${okTo}[mi] = 0 OR Failed = 0)) AS toEnd,
-			countIf(Step = ${fr}[mi]) AS hasFrom
-		FROM sla_tx_steps
-		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND (${fr}[i] = Step OR ${to}[i] = Step), arrayEnumerate(${fl})) AS mi
-		WHERE Flow IN ${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}
-			AND Step IN ${{ 'Array(String)': [...new Set(specs.flatMap((m) => [m.from, m.to]))] }}
-			AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < ${{ 'DateTime64(3)': horizon }}
-		GROUP BY mi, CorrelationId
-		HAVING hasFrom > 0 AND fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
+		SELECT mi, CorrelationId, starts[${fr}[mi]] AS fromStart,
+			if(mapContains(ends, ${to}[mi]) AND (${okTo}[mi] = 0 OR failed[${to}[mi]] = 0), toNullable(ends[${to}[mi]]), NULL) AS toEnd
+		FROM (
+			SELECT Flow, CorrelationId, minMap(map(Step, FirstStart)) AS starts, minMap(map(Step, FirstEnd)) AS ends, maxMap(map(Step, Failed)) AS failed
+			FROM sla_tx_steps
+			WHERE Flow IN ${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}
+				AND Step IN ${{ 'Array(String)': [...new Set(specs.flatMap((m) => [m.from, m.to]))] }}
+				AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < ${{ 'DateTime64(3)': horizon }}
+			GROUP BY Flow, CorrelationId
+		)
+		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND mapContains(starts, ${fr}[i]), arrayEnumerate(${fl})) AS mi
+		WHERE fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
 	const figures = sql`
 		count(lat) AS n,
 		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${target}[mi]) AS pending,

@@ -24,7 +24,7 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const [{ current: cur, previous: prev }, dl, prevDl, ms] = await Promise.all([
-		txFiguresCompared(flows, w, r.previous, r.bucketSeconds, d),
+		txFiguresCompared(flows, w, r.previous, r.bucketSeconds, d, 'counts'),
 		deadLetters(ids, w, 0, d),
 		deadLetters(ids, prevW, 0, d),
 		milestonesOf(flows, w, d)

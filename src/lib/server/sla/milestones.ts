@@ -63,6 +63,8 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 	const to = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
 	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
 	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
+	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
+	const stepSet = sql`${{ 'Array(String)': [...new Set(specs.flatMap((m) => [m.from, m.to]))] }}`;
 	// per transaction: first start / first end / failed of each step involved; then one row per
 	// (milestone, transaction) whose "from" step started in the window
 	const inner = sql`
@@ -71,9 +73,17 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 		FROM (
 			SELECT Flow, CorrelationId, minMap(map(Step, FirstStart)) AS starts, minMap(map(Step, FirstEnd)) AS ends, maxMap(map(Step, Failed)) AS failed
 			FROM sla_tx_steps
-			WHERE Flow IN ${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}
-				AND Step IN ${{ 'Array(String)': [...new Set(specs.flatMap((m) => [m.from, m.to]))] }}
-				AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < ${{ 'DateTime64(3)': horizon }}
+			WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': horizon }}
+				-- a step first seen before the window (within the look-back) is not this window's
+				AND (Flow, Step, CorrelationId) NOT IN (
+					SELECT Flow, Step, CorrelationId FROM sla_tx_steps
+					WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+						AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }})
+						AND CorrelationId IN (
+							SELECT CorrelationId FROM sla_tx_steps
+							WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+								AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}))
 			GROUP BY Flow, CorrelationId
 		)
 		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND mapContains(starts, ${fr}[i]), arrayEnumerate(${fl})) AS mi

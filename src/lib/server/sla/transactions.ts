@@ -81,8 +81,12 @@ FROM (
 	GROUP BY Flow, CorrelationId
 	HAVING start >= ${{ 'DateTime64(3)': w.from }} AND start < ${{ 'DateTime64(3)': w.to }}
 		-- started before the window (within the look-back) and still active in it: not this window's
+		-- (the set is built only from look-back rows whose correlation ID also occurs in the window)
 		AND (Flow, CorrelationId) NOT IN (
 			SELECT Flow, CorrelationId FROM sla_tx_traces
-			WHERE ${inFlows} AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }}))
+			WHERE ${inFlows} AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }})
+				AND CorrelationId IN (
+					SELECT CorrelationId FROM sla_tx_traces
+					WHERE ${inFlows} AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}))
 )`;
 }

@@ -47,12 +47,11 @@ export function transactions(flows: Flow[], w: Window, lookbackDays: number): Sq
 	const inFlows = sql`Flow IN ${{ 'Array(String)': ids }}`;
 	return sql`
 SELECT Flow, CorrelationId, start,
-	-- (step, (end, outcome, system, class, code)) of every step, latest first; the failing one if any
-	arrayReverseSort(x -> x.2.1, arrayZip(mapKeys(sl), mapValues(sl))) AS bySteps,
-	arrayFirst(x -> x.2.2 IN ('failed', 'rejected'), bySteps) AS failing,
-	notEmpty(failing.1) OR failing.2.2 != '' AS hasFailing,
-	if(hasFailing, failing, bySteps[1]) AS t,
-	multiIf(hasFailing, t.2.2, notEmpty(bySteps), 'success', dupSpans > 0, 'duplicate', '') AS outcome,
+	arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(sl)) AS hasFailing,
+	multiIf(hasFailing, 'failed', notEmpty(sl), 'success', dupSpans > 0, 'duplicate', '') AS outcome,
+	-- for drill-down only (unused columns are pruned): (step, (end, outcome, system, class, code)),
+	-- the latest failing step if any, else the latest step with an outcome
+	arrayReverseSort(x -> (x.2.2 IN ('failed', 'rejected'), x.2.1), arrayZip(mapKeys(sl), mapValues(sl)))[1] AS t,
 	t.1 AS step, t.2.3 AS system, t.2.4 AS errClass, t.2.5 AS errCode,
 	if(first.2, first.1, NULL) AS firstTraceMs,
 	amount, currency, partner, eventDelayMs, failedSpans, retrySpans, dupSpans,
@@ -65,12 +64,12 @@ FROM (
 	SELECT Flow, CorrelationId, min(s) AS start, maxMap(tsl) AS sl,
 		-- the first trace: its duration, and whether it succeeded within it (no step ended failed, not only duplicates)
 		argMin((${ms('s', 'e')}, NOT arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(tsl)) AND (notEmpty(tsl) OR td = 0)), s) AS first,
-		groupUniqArrayArray(steps) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
+		groupArrayArray(steps) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
 		${ms('min(et)', 'min(es)')} AS eventDelayMs,
 		uniqExactMerge(f) AS failedSpans, uniqExactMerge(r) AS retrySpans, uniqExactMerge(d) AS dupSpans
 	FROM (
 		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, maxMap(StepLast) AS tsl,
-			groupUniqArrayArray(Steps) AS steps, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
+			groupArrayArray(Steps) AS steps, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
 			min(EventTime) AS et, min(EventSeen) AS es,
 			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d,
 			uniqExactMerge(DuplicateSpans) AS td

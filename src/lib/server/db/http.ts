@@ -4,7 +4,8 @@
  */
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type Logger as ClientLogger } from '@clickhouse/client';
+import { logger } from '../log';
 import type { Db, RawInsert } from './types';
 import { StoreUnavailableError } from './types';
 import { ident, join, raw, sql, type Sql } from './sql';
@@ -35,6 +36,7 @@ export class HttpDb implements Db {
 			password: o.password,
 			database: o.database,
 			application: o.application ?? 'syncscope',
+			log: { LoggerClass: ClientLog, level: ClickHouseLogLevel.WARN },
 			request_timeout: o.requestTimeoutMs ?? 60_000,
 			max_open_connections: o.maxOpenConnections ?? 10,
 			// a server-side idle close must not meet a reused socket (ECONNRESET on the next insert)
@@ -91,6 +93,24 @@ export class HttpDb implements Db {
 
 	async close(): Promise<void> {
 		await this.client.close();
+	}
+}
+
+const clientLog = logger('clickhouse-client');
+
+/**
+ * The client's own log lines, as JSON lines at debug level: every failure it warns about is also
+ * thrown to the caller, which classifies it and logs it once with context (or answers 503).
+ */
+class ClientLog implements ClientLogger {
+	trace() {}
+	debug() {}
+	info() {}
+	warn(p: { message: string; args?: Record<string, unknown>; err?: Error }) {
+		clientLog.debug(p.message, { err: p.err, queryId: p.args?.query_id });
+	}
+	error(p: { message: string; args?: Record<string, unknown>; err: Error }) {
+		clientLog.debug(p.message, { err: p.err, queryId: p.args?.query_id });
 	}
 }
 

@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, setConfig } from '../src/lib/server/config';
@@ -24,7 +24,8 @@ const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 10);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'syncscope-bench-'));
-const config = setConfig(loadConfig({}, { dataDir: dir, otlpHttpPort: 0, otlpGrpcPort: 0, otlpHost: '127.0.0.1' }));
+const loadBefore = loadavg();
+const config = setConfig(loadConfig(process.env, { dataDir: dir, otlpHttpPort: 0, otlpGrpcPort: 0, otlpHost: '127.0.0.1' }));
 const db = new EmbeddedDb(dir);
 await migrate(db, config);
 
@@ -53,21 +54,22 @@ const latencies = load.latenciesMs.sort((a, b) => a - b);
 const collectorRate = load.spans / (load.elapsedMs / 1000);
 
 // ---- engine ceiling ------------------------------------------------------------------------------
-// Same rows (decoded by the collector's own decoder, outside the timing), same batch size, 2 in flight.
+// Same rows (decoded by the collector's own decoder, outside the timing), same batch size and
+// the same number of inserts in flight as the collector's writer.
 const rowsPerBatch = Math.max(SPANS_PER_REQUEST, meanBatchRows);
 const requestsPerBatch = Math.max(1, Math.round(rowsPerBatch / SPANS_PER_REQUEST));
 const batchBodies: Buffer[] = [];
 for (let b = 0; b < 16; b++) {
-	const parts: string[] = [];
-	for (let r = 0; r < requestsPerBatch; r++) parts.push(...decodeTracesProto(encodeTraces(sampleTraces(SPANS_PER_REQUEST))).rows);
-	batchBodies.push(Buffer.from(parts.join('')));
+	const parts: Buffer[] = [];
+	for (let r = 0; r < requestsPerBatch; r++) parts.push(Buffer.from(decodeTracesProto(encodeTraces(sampleTraces(SPANS_PER_REQUEST))).body()));
+	batchBodies.push(Buffer.concat(parts));
 }
 let ceilingRows = 0;
 let next = 0;
 const c0 = performance.now();
 const cDeadline = c0 + CEILING_SECONDS * 1000;
 await Promise.all(
-	[0, 1].map(async () => {
+	Array.from({ length: config.insertConcurrency }, async () => {
 		while (performance.now() < cDeadline) {
 			const body = batchBodies[next++ % batchBodies.length];
 			await db.insertRaw('otel_traces', body, { format: 'JSONCompactEachRow', columns: TRACE_COLUMNS, dedupToken: `ceiling-${next}-${Math.random()}` });
@@ -84,9 +86,18 @@ rmSync(dir, { recursive: true, force: true });
 const date = new Date().toISOString();
 const result = {
 	date,
-	machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version, platform: `${process.platform} ${process.arch}` },
+	machine: {
+		cpus: cpus().length,
+		cpuModel: cpus()[0]?.model,
+		memoryBytes: totalmem(),
+		node: process.version,
+		platform: `${process.platform} ${process.arch}`,
+		// the machine is shared: the load average says how much CPU other work was taking
+		loadAverage1mBefore: +loadBefore[0].toFixed(2),
+		loadAverage1mAfter: +loadavg()[0].toFixed(2)
+	},
 	workload: { transport: 'OTLP/HTTP protobuf', spansPerRequest: SPANS_PER_REQUEST, attributesPerSpan: 10, clients: CLIENTS, seconds: SECONDS, ack: 'after insert' },
-	config: { batchLingerMs: config.batchLingerMs, batchMaxRows: config.batchMaxRows },
+	config: { batchLingerMs: config.batchLingerMs, batchMaxRows: config.batchMaxRows, insertConcurrency: config.insertConcurrency },
 	collector: {
 		spansPerSecond: Math.round(collectorRate),
 		requests: load.requests,
@@ -96,7 +107,7 @@ const result = {
 		meanBatchRows,
 		peakRssBytes: collectorPeakRss
 	},
-	ceiling: { spansPerSecond: Math.round(ceilingRate), rowsPerInsert: requestsPerBatch * SPANS_PER_REQUEST, concurrentInserts: 2, seconds: CEILING_SECONDS },
+	ceiling: { spansPerSecond: Math.round(ceilingRate), rowsPerInsert: requestsPerBatch * SPANS_PER_REQUEST, concurrentInserts: config.insertConcurrency, seconds: CEILING_SECONDS },
 	ratio: +(collectorRate / ceilingRate).toFixed(3),
 	processPeakRssBytes: vmHwm(),
 	goals: { spansPerSecond: 80_000, ratio: 0.65, rssBytes: 1024 ** 3 }
@@ -108,14 +119,14 @@ writeFileSync(join(here, 'results', `ingest-${stamp}.json`), JSON.stringify(resu
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 const md = `# Ingest benchmark — ${date}
 
-Machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${mb(result.machine.memoryBytes)} RAM, Node ${result.machine.node} (${result.machine.platform})
+Machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${mb(result.machine.memoryBytes)} RAM, Node ${result.machine.node} (${result.machine.platform}); shared machine, 1-min load average ${result.machine.loadAverage1mBefore} before / ${result.machine.loadAverage1mAfter} after
 
-Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 attributes/span, ${CLIENTS} concurrent clients (separate process), ${SECONDS} s, ack after insert; embedded chDB; batchLingerMs ${config.batchLingerMs}.
+Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 attributes/span, ${CLIENTS} concurrent clients (separate process), ${SECONDS} s, ack after insert; embedded chDB; batchLingerMs ${config.batchLingerMs}, insertConcurrency ${config.insertConcurrency}.
 
 | figure | value | goal |
 | --- | --- | --- |
 | collector throughput | ${result.collector.spansPerSecond.toLocaleString('en')} spans/s | ≥ 80,000 |
-| engine ceiling (same rows straight into chDB, ${result.ceiling.rowsPerInsert} rows/insert, 2 in flight) | ${result.ceiling.spansPerSecond.toLocaleString('en')} spans/s | |
+| engine ceiling (same rows straight into chDB, ${result.ceiling.rowsPerInsert} rows/insert, ${result.ceiling.concurrentInserts} in flight) | ${result.ceiling.spansPerSecond.toLocaleString('en')} spans/s | |
 | collector / ceiling | ${result.ratio} | ≥ 0.65 |
 | ack latency p50 / p99 / max | ${result.collector.ackLatencyMs.p50} / ${result.collector.ackLatencyMs.p99} / ${result.collector.ackLatencyMs.max} ms | |
 | peak RSS during the collector run | ${mb(collectorPeakRss)} | ≤ 1 GiB |

@@ -77,6 +77,9 @@ describe('group commit', () => {
 		expect(metric('syncscope_collector_batches_total{signal="traces"}')).toBe(1);
 		expect(metric('syncscope_collector_accepted_items_total{signal="traces"}')).toBe(60);
 		expect(await count('grouped')).toEqual({ n: 60, u: 60 });
+		const text = await (await fetch(`${h.base}/metrics`)).text();
+		expect(text).toContain('syncscope_collector_batch_rows_bucket{signal="traces",le="100"} 1');
+		expect(text).toContain('syncscope_collector_requests_total{transport="http",signal="traces",status="200"} 6');
 	});
 
 	it('a batch is flushed early when it reaches batchMaxRows', async () => {
@@ -137,6 +140,26 @@ describe('store unavailable', () => {
 		expect(res.status).toBe(200);
 		expect(flaky.inserts).toBe(2);
 		expect(await count('lost-ack')).toEqual({ n: 7, u: 7 });
+	});
+});
+
+describe('rows the engine refuses', () => {
+	it('fail only the request that carried them; the others in the batch are stored and the store stays healthy', async () => {
+		h = await startHarness();
+		const { Writer } = await import('../../collector/writer');
+		const { Metrics } = await import('../../collector/metrics');
+		const { RefusedByStoreError } = await import('../../collector/errors');
+		const { decodeTracesProto } = await import('../../collector/signals/traces');
+		const writer = new Writer(h.t.db, { ...h.t.config, batchLingerMs: 50 }, new Metrics(), () => {});
+		const good = decodeTracesProto(encodeTraces(sampleTraces(3, 'poison-neighbour'))).body();
+		const bad = Buffer.from(good.toString().split('\n')[0].replace(/^\["\d+"/, '["not a time"') + '\n');
+		const results = await Promise.allSettled([writer.write('traces', good, 3), writer.write('traces', bad, 1)]);
+		expect(results[0].status).toBe('fulfilled');
+		expect(results[1]).toMatchObject({ status: 'rejected', reason: expect.any(RefusedByStoreError) });
+		expect(await count('poison-neighbour')).toEqual({ n: 3, u: 3 });
+		const after = decodeTracesProto(encodeTraces(sampleTraces(1, 'after-poison'))).body();
+		await expect(writer.write('traces', after, 1)).resolves.toBeUndefined();
+		writer.close();
 	});
 });
 

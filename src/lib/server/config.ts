@@ -49,6 +49,8 @@ export const configSchema = z.object({
 	batchMaxRows: positiveInt.default(50_000),
 	/** back-pressure: refuse (429) when more than this many bytes of rows wait for insert */
 	maxQueuedBytes: positiveInt.default(256 * 1024 * 1024),
+	/** group commit: inserts in flight per table; while they run the next batch keeps growing */
+	insertConcurrency: positiveInt.max(16).default(2),
 	/** insert attempts (same dedup token each time) before answering 503 */
 	insertAttempts: positiveInt.default(3),
 	/** seconds clients are told to wait on 429/503 */
@@ -63,6 +65,35 @@ export const configSchema = z.object({
 	/** extra attribute names that feed the business-key index, per key name */
 	keyAliases: z.record(z.string().regex(/^[a-z0-9_]{1,64}$/), z.array(attributeName)).default({}),
 
+	/** host:port pairs action webhooks may reach although they resolve to private/loopback addresses */
+	actionAllowlist: z
+		.string()
+		.default('')
+		.transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+	/** base64 of 32 bytes that encrypts action-endpoint secrets; default: a key file in dataDir */
+	secretKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of exactly 32 bytes').optional(),
+	/** webhook delivery attempts (with exponential back-off and jitter) before giving up */
+	deliveryAttempts: positiveInt.default(5),
+	deliveryBackoffMs: positiveInt.default(2000),
+	deliveryTimeoutMs: positiveInt.default(10_000),
+	/** runbook files (YAML), validated at start */
+	runbooksDir: z.string().default('runbooks'),
+	/** SLA: how far back a transaction may have started and still show activity in a window (days) */
+	slaLookbackDays: positiveInt.default(8),
+	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
+	alertIntervalSeconds: positiveInt.default(60),
+	alertRenotifyMinutes: positiveInt.default(60),
+	/** alert notification webhooks (Standard Webhooks signed; format 'slack' posts a Slack message body) */
+	alertWebhooks: z
+		.array(
+			z.object({
+				url: z.string().url(),
+				secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a whsec_<base64> secret').optional(),
+				format: z.enum(['standard', 'slack']).default('standard'),
+				flows: z.array(z.string()).optional()
+			})
+		)
+		.default([]),
 	/** when set, GET /metrics requires `Authorization: Bearer <token>` */
 	metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
 	/** graceful shutdown: how long in-flight requests and queued rows may take before exit */
@@ -101,6 +132,7 @@ const envNames: Record<keyof Config, string> = {
 	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
 	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
 	maxQueuedBytes: 'SYNCSCOPE_MAX_QUEUED_BYTES',
+	insertConcurrency: 'SYNCSCOPE_INSERT_CONCURRENCY',
 	insertAttempts: 'SYNCSCOPE_INSERT_ATTEMPTS',
 	retryAfterSeconds: 'SYNCSCOPE_RETRY_AFTER_SECONDS',
 	ingestAuth: 'SYNCSCOPE_INGEST_AUTH',
@@ -108,6 +140,16 @@ const envNames: Record<keyof Config, string> = {
 	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
 	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
+	actionAllowlist: 'SYNCSCOPE_ACTION_ALLOWLIST',
+	secretKey: 'SYNCSCOPE_SECRET_KEY',
+	deliveryAttempts: 'SYNCSCOPE_DELIVERY_ATTEMPTS',
+	deliveryBackoffMs: 'SYNCSCOPE_DELIVERY_BACKOFF_MS',
+	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',
+	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
+	slaLookbackDays: 'SYNCSCOPE_SLA_LOOKBACK_DAYS',
+	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
+	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
+	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',
 	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
 	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
 	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
@@ -134,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	for (const [key, name] of Object.entries(envNames)) {
 		const v = env[name];
 		if (v === undefined || v === '') continue;
-		raw[key] = key === 'keyAliases' ? parseJsonEnv(name, v) : v;
+		raw[key] = key === 'keyAliases' || key === 'alertWebhooks' ? parseJsonEnv(name, v) : v;
 	}
 	const parsed = configSchema.safeParse({ ...raw, ...overrides });
 	if (!parsed.success) {

@@ -3,12 +3,14 @@
  * add its fragment to FRAGMENTS (one import, one entry).
  */
 import { auth } from './auth';
+import { flows } from './flows';
 import { lineage } from './lineage';
+import { exceptions } from './exceptions';
 import type { OpenApiFragment } from './types';
 
 export type { OpenApiFragment } from './types';
 
-const FRAGMENTS: OpenApiFragment[] = [auth, lineage];
+const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows];
 
 export function openApiDocument(fragments: OpenApiFragment[] = FRAGMENTS) {
 	const paths: Record<string, Record<string, unknown>> = {};

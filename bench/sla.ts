@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:sla`: SLA dashboard latency at scale, on embedded chDB.
+ *
+ * Generates SPANS spans (default 10M) over 30 days for 40 flows straight into otel_traces with
+ * INSERT … SELECT FROM numbers() (the materialized views fill the SLA rollups as they would from
+ * the collector), plus dead letters. Then, while a concurrent inserter ingests INGEST_RATE spans/s
+ * (default 20k) of fresh spans, it times the executive overview for 24 h with 1-minute buckets and
+ * a flow page for 7 days. Goal: p95 ≤ 100 ms. Results go to bench/results/sla-<date>.{json,md}.
+ *
+ * Env: SPANS, INGEST_RATE, ROUNDS, BENCH_DIR (data dir; default a temp dir, removed after),
+ * BENCH_REUSE=1 (BENCH_DIR already holds a generated dataset: skip generation, for iterating on queries).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, setConfig } from '../src/lib/server/config';
+import { setDb, sql } from '../src/lib/server/db';
+import { EmbeddedDb } from '../src/lib/server/db/chdb';
+import { migrate } from '../src/lib/server/db/migrate';
+import { parseCatalogue } from '../src/lib/server/flows/catalogue';
+import { flowPage } from '../src/lib/server/sla/flow-page';
+import { overview } from '../src/lib/server/sla/overview';
+import { parseRange } from '../src/lib/server/sla/range';
+
+const SPANS = Number(process.env.SPANS ?? 10_000_000);
+const INGEST_RATE = Number(process.env.INGEST_RATE ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 30);
+const FLOWS = 40;
+const STEPS = 5;
+const DAY = 86_400_000;
+
+const flows = parseCatalogue(
+	`flows:\n${Array.from({ length: FLOWS }, (_, i) => `  - id: flow-${i}
+    name: Flow ${i}
+    businessOwner: Owner ${i}
+    technicalOwner: Integration team
+    steps: [${Array.from({ length: STEPS }, (_, s) => `{ id: s${s}, name: Step ${s}, system: sys${s}${s > 0 ? ', within: 10m' : ''} }`).join(', ')}]
+    objectives: { successRate: 0.99, e2eP95: 2s, e2eP99: 5s, deadLettersPerHour: 5, eventDelayP95: 1m, milestones: [{ name: ack, from: s1, to: s3, target: 1h }] }`).join('\n')}`
+).flows;
+
+/**
+ * Spans of transactions: each transaction is one trace of STEPS spans, a few hundred ms apart;
+ * ~2% fail on the last step, ~1% of submissions are blocked duplicates, ~1% are replays (attempt 2).
+ */
+function spansSelect(offset: number, count: number, startMs: number, msPerTx: number) {
+	return sql`
+INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
+SELECT
+	fromUnixTimestamp64Milli(toInt64(${{ Int64: startMs }} + tx * ${{ Float64: msPerTx }} + step * 180)) AS ts,
+	lower(hex(sipHash128(tx))) AS TraceId,
+	lower(hex(sipHash64(number))) AS SpanId,
+	if(step = 0, '', lower(hex(sipHash64(number - step)))) AS ParentSpanId,
+	concat('step ', toString(step)),
+	'Internal',
+	concat('svc-', toString(step)),
+	map('integration.flow', concat('flow-', toString(tx % ${{ UInt32: FLOWS }})),
+		'integration.correlation_id', concat('TX-', toString(tx)),
+		'integration.step', concat('s', toString(step)),
+		'integration.outcome', if(step = ${{ UInt8: STEPS - 1 }}, multiIf(h % 100 < 2, 'failed', h % 100 < 3, 'duplicate', 'success'), ''),
+		'integration.amount', toString(h % 5000),
+		'integration.partner', concat('partner-', toString(h % 7)),
+		'integration.attempt', if(h % 100 = 50, '2', '1'),
+		'integration.event_time', if(step = 0, toString(fromUnixTimestamp64Milli(toInt64(${{ Int64: startMs }} + tx * ${{ Float64: msPerTx }} - 200 - h % 30000))), '')),
+	toUInt64((20 + h % 400) * 1000000),
+	if(step = ${{ UInt8: STEPS - 1 }} AND h % 100 < 2, 'Error', 'Ok')
+FROM (SELECT number, intDiv(number, ${{ UInt32: STEPS }}) AS tx, number % ${{ UInt32: STEPS }} AS step, sipHash64(intDiv(number, ${{ UInt32: STEPS }})) AS h
+	FROM numbers(${{ UInt64: offset }}, ${{ UInt64: count }}))`;
+}
+
+function deadLettersSelect(count: number, startMs: number, spanMs: number) {
+	return sql`
+INSERT INTO otel_logs (Timestamp, TraceId, SpanId, ServiceName, Body, LogAttributes, EventName)
+SELECT fromUnixTimestamp64Milli(toInt64(${{ Int64: startMs }} + number * ${{ Float64: spanMs / count }})), '', '', 'svc-4', '{}',
+	map('integration.flow', concat('flow-', toString(number % ${{ UInt32: FLOWS }})), 'integration.step', 's4', 'integration.message_id', concat('m-', toString(number))),
+	'integration.dead_letter'
+FROM numbers(${{ UInt64: count }})`;
+}
+
+const pct = (xs: number[], q: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+};
+const stats = (xs: number[]) => ({ n: xs.length, p50: round(pct(xs, 0.5)), p95: round(pct(xs, 0.95)), max: round(Math.max(...xs)) });
+const round = (v: number) => Math.round(v * 10) / 10;
+
+async function main() {
+	const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'syncscope-bench-sla-'));
+	const config = setConfig(loadConfig({}, { dataDir: dir }));
+	const db = new EmbeddedDb(dir);
+	setDb(db);
+	await migrate(db, config);
+
+	const now = Date.now();
+	const start = now - 30 * DAY + 3_600_000;
+	const txCount = Math.floor(SPANS / STEPS);
+	const msPerTx = (now - 60_000 - start) / txCount;
+	const reuse = process.env.BENCH_REUSE === '1' && (await db.query<{ n: number }>(sql`SELECT count() AS n FROM otel_traces`))[0].n > 0;
+	if (!reuse) console.log(`generating ${SPANS.toLocaleString()} spans (${txCount.toLocaleString()} transactions, ${FLOWS} flows, 30 days)…`);
+	const t0 = performance.now();
+	const chunk = 1_000_000;
+	for (let off = 0; off < SPANS && !reuse; off += chunk) {
+		await db.exec(spansSelect(off, Math.min(chunk, SPANS - off), start, msPerTx));
+		process.stdout.write(`\r  ${Math.min(off + chunk, SPANS).toLocaleString()} spans`);
+	}
+	if (!reuse) await db.exec(deadLettersSelect(Math.floor(SPANS / 200), start, now - start));
+	const loadSeconds = reuse ? NaN : (performance.now() - t0) / 1000;
+	console.log(reuse ? '  reusing the dataset in BENCH_DIR' : `\n  loaded in ${loadSeconds.toFixed(1)} s (${Math.round(SPANS / loadSeconds).toLocaleString()} spans/s incl. MVs)`);
+	const rollups = await db.query<{ table: string; rows: number }>(sql`
+		SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase()
+			AND table IN ('otel_traces', 'sla_tx_traces', 'sla_tx_steps', 'sla_step_minute', 'sla_dead_letters_minute') GROUP BY table ORDER BY table`);
+	console.log(rollups.map((r) => `  ${r.table}: ${r.rows.toLocaleString()} rows`).join('\n'));
+
+	// concurrent ingest: fresh spans at INGEST_RATE, in 4 inserts per second
+	let ingesting = true;
+	let ingested = 0;
+	let nextTx = txCount + 1;
+	const ingestStart = performance.now();
+	const ingest = (async () => {
+		const perTick = Math.round(INGEST_RATE / 4);
+		while (ingesting) {
+			const tick = performance.now();
+			const txs = Math.ceil(perTick / STEPS);
+			await db.exec(spansSelect(nextTx * STEPS, txs * STEPS, Date.now(), 0));
+			nextTx += txs;
+			ingested += txs * STEPS;
+			const wait = 250 - (performance.now() - tick);
+			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+		}
+	})();
+
+	const overviewRange = parseRange(new URLSearchParams('range=24h'));
+	const flowRange = parseRange(new URLSearchParams('range=7d'));
+	const times = { overview24h: [] as number[], flowPage7d: [] as number[] };
+	// one warm-up each (first query loads marks and compiles expressions)
+	await overview(flows, overviewRange, new Date(), db);
+	await flowPage(flows[7], flowRange, new Date(), db);
+	for (let i = 0; i < ROUNDS; i++) {
+		let t = performance.now();
+		const tiles = await overview(flows, overviewRange, new Date(), db);
+		times.overview24h.push(performance.now() - t);
+		if (i === 0) console.log(`  overview: ${tiles.length} tiles, ${tiles[0].series.length} buckets in the first, ${tiles.reduce((s, x) => s + x.now.total, 0).toLocaleString()} transactions in 24 h`);
+		t = performance.now();
+		const page = await flowPage(flows[i % FLOWS], flowRange, new Date(), db);
+		times.flowPage7d.push(performance.now() - t);
+		if (i === 0) console.log(`  flow page: ${page.totals.total.toLocaleString()} transactions in 7 d, ${page.series.length} buckets`);
+	}
+	ingesting = false;
+	await ingest;
+	const ingestRate = ingested / ((performance.now() - ingestStart) / 1000);
+
+	const result = {
+		date: new Date().toISOString(),
+		machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
+		dataset: { spans: SPANS, transactions: txCount, flows: FLOWS, days: 30, loadSeconds: round(loadSeconds), rollupRows: Object.fromEntries(rollups.map((r) => [r.table, r.rows])) },
+		ingest: { targetSpansPerSecond: INGEST_RATE, achievedSpansPerSecond: Math.round(ingestRate) },
+		latencyMs: { overview24h1mBuckets: stats(times.overview24h), flowPage7d: stats(times.flowPage7d) },
+		goalP95Ms: 100
+	};
+	console.log(JSON.stringify(result, null, 2));
+	mkdirSync('bench/results', { recursive: true });
+	const day = result.date.slice(0, 10);
+	writeFileSync(`bench/results/sla-${day}.json`, JSON.stringify(result, null, 2) + '\n');
+	const o = result.latencyMs.overview24h1mBuckets;
+	const f = result.latencyMs.flowPage7d;
+	writeFileSync(
+		`bench/results/sla-${day}.md`,
+		`# SLA dashboards benchmark (${result.date})
+
+Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memGiB} GiB, ${result.machine.os}, Node ${result.machine.node}; embedded chDB.
+Dataset: ${SPANS.toLocaleString()} spans (${txCount.toLocaleString()} transactions) over 30 days, ${FLOWS} flows; loaded in ${result.dataset.loadSeconds} s with the SLA materialized views.
+Concurrent ingest during the queries: target ${INGEST_RATE.toLocaleString()} spans/s, achieved ${result.ingest.achievedSpansPerSecond.toLocaleString()} spans/s.
+
+| query | runs | p50 ms | p95 ms | max ms | goal p95 |
+| --- | --- | --- | --- | --- | --- |
+| overview, 24 h, 1-minute buckets, ${FLOWS} flows (+ previous period, dead letters, milestones) | ${o.n} | ${o.p50} | ${o.p95} | ${o.max} | 100 |
+| flow page, 7 days (KPIs, series, milestones, breakdowns, steps, at-risk list) | ${f.n} | ${f.p50} | ${f.p95} | ${f.max} | 100 |
+
+Rollup rows: ${rollups.map((r) => `${r.table} ${r.rows.toLocaleString()}`).join(', ')}.
+`
+	);
+	await db.close();
+	if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+	process.exit(0);
+}
+
+await main();

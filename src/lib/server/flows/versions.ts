@@ -1,0 +1,87 @@
+/**
+ * Versioned editing of the flow catalogue. config/flows.yaml is version 0; every admin save appends
+ * a validated document to flow_catalogue_versions with its author, comment and the flows it changed
+ * (the table is append-only, so it is also the audit trail of catalogue changes). The newest version
+ * is the catalogue in use (loadLatestCatalogue at start, setCatalogue after a save).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { db, sql, type Db } from '../db';
+import { catalogueFile, parseCatalogue, setCatalogue, CatalogueError } from './catalogue';
+import type { Catalogue } from './schema';
+
+export interface VersionInfo {
+	version: number;
+	author: string;
+	comment: string;
+	changedFlows: string[];
+	createdAt: string;
+	sha256: string;
+}
+
+export class VersionConflictError extends Error {}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Every saved version, newest first (version 0, the file, is not a row). */
+export async function listVersions(d: Db = db()): Promise<VersionInfo[]> {
+	return d.query<VersionInfo>(sql`
+		SELECT Version AS version, Author AS author, Comment AS comment, ChangedFlows AS changedFlows,
+			formatDateTime(CreatedAt, '%Y-%m-%dT%H:%i:%S.%fZ') AS createdAt, Sha256 AS sha256
+		FROM flow_catalogue_versions FINAL ORDER BY Version DESC LIMIT 200`);
+}
+
+/** The YAML text of a version (latest when omitted; the file when nothing was saved yet). */
+export async function versionDocument(version?: number, d: Db = db()): Promise<{ version: number; document: string }> {
+	const rows = await d.query<{ version: number; document: string }>(
+		version === undefined
+			? sql`SELECT Version AS version, Document AS document FROM flow_catalogue_versions FINAL ORDER BY Version DESC LIMIT 1`
+			: sql`SELECT Version AS version, Document AS document FROM flow_catalogue_versions FINAL WHERE Version = ${{ UInt32: version }}`
+	);
+	if (rows[0]) return rows[0];
+	if (version === undefined || version === 0) return { version: 0, document: readFileSync(catalogueFile(), 'utf8') };
+	throw new CatalogueError(`no catalogue version ${version}`);
+}
+
+/** Flow ids whose definition differs between two catalogues (added, removed or changed). */
+export function changedFlows(before: Catalogue, after: Catalogue): string[] {
+	const a = new Map(before.flows.map((f) => [f.id, JSON.stringify(f)]));
+	const b = new Map(after.flows.map((f) => [f.id, JSON.stringify(f)]));
+	const ids = new Set([...a.keys(), ...b.keys()]);
+	return [...ids].filter((id) => a.get(id) !== b.get(id)).sort();
+}
+
+let saving: Promise<unknown> = Promise.resolve();
+
+/**
+ * Validate and save a new version. baseVersion is the version the editor started from: a save on
+ * top of someone else's newer save is refused (VersionConflictError) rather than silently lost.
+ */
+export async function saveVersion(
+	input: { document: string; author: string; comment: string; baseVersion: number },
+	d: Db = db()
+): Promise<VersionInfo> {
+	const next = parseCatalogue(input.document, 'the edited catalogue');
+	const run = saving.then(async () => {
+		const current = await versionDocument(undefined, d);
+		if (current.version !== input.baseVersion) {
+			throw new VersionConflictError(`version ${current.version} was saved after you opened version ${input.baseVersion}; reload and re-apply your change`);
+		}
+		const changed = changedFlows(parseCatalogue(current.document), next);
+		const info = { version: current.version + 1, author: input.author, comment: input.comment, changedFlows: changed, sha256: sha(input.document) };
+		await d.insertRows('flow_catalogue_versions', [
+			{ Version: info.version, Document: input.document, Sha256: info.sha256, Author: info.author, Comment: info.comment, ChangedFlows: changed }
+		]);
+		setCatalogue(next);
+		return { ...info, createdAt: new Date().toISOString() };
+	});
+	saving = run.catch(() => undefined);
+	return run;
+}
+
+/** At start: make the newest saved version the catalogue in use. */
+export async function loadLatestCatalogue(d: Db = db()): Promise<number> {
+	const latest = await versionDocument(undefined, d);
+	if (latest.version > 0) setCatalogue(parseCatalogue(latest.document, `catalogue version ${latest.version}`));
+	return latest.version;
+}

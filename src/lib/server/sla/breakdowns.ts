@@ -1,0 +1,97 @@
+/**
+ * Drill-down figures for one flow: failed transactions by step, system, partner and error code
+ * (from the transaction rollup), and per-step volume, failures and span-duration quantiles (from
+ * the per-minute step rollup).
+ */
+import { config } from '../config';
+import { db, sql, type Db } from '../db';
+import type { Flow } from '../flows/schema';
+import { transactions, type Window } from './transactions';
+
+export interface Slice {
+	key: string;
+	failed: number;
+	amount: number;
+	/** for error-code slices: the step the code was raised at (for the exceptions link) */
+	step?: string;
+}
+
+export interface Breakdowns {
+	step: Slice[];
+	system: Slice[];
+	partner: Slice[];
+	errorCode: Slice[];
+}
+
+/** Failed transactions (last outcome failed) grouped four ways. */
+export async function failureBreakdowns(flow: Flow, w: Window, d: Db = db()): Promise<Breakdowns> {
+	const rows = await d.query<{ step: string; system: string; partner: string; errClass: string; errCode: string; n: number; amount: number }>(sql`
+		SELECT step, system, partner, errClass, errCode, count() AS n, sum(amount) AS amount
+		FROM (${transactions([flow], w, config().slaLookbackDays)})
+		WHERE outcome IN ('failed', 'rejected')
+		GROUP BY step, system, partner, errClass, errCode`);
+	const by = (key: (r: (typeof rows)[number]) => string, withStep = false): Slice[] => {
+		const m = new Map<string, Slice>();
+		for (const r of rows) {
+			const k = key(r) || '(none)';
+			const s = m.get(k) ?? { key: k, failed: 0, amount: 0, ...(withStep ? { step: r.step } : {}) };
+			s.failed += r.n;
+			s.amount += r.amount;
+			m.set(k, s);
+		}
+		return [...m.values()].sort((a, b) => b.failed - a.failed);
+	};
+	return {
+		step: by((r) => r.step),
+		system: by((r) => r.system),
+		partner: by((r) => r.partner),
+		errorCode: by((r) => r.errCode || r.errClass, true)
+	};
+}
+
+export interface StepRow {
+	step: string;
+	spans: number;
+	failedSpans: number;
+	p50: number | null;
+	p95: number | null;
+	p99: number | null;
+}
+
+/** Per step: distinct spans, failed spans and span duration quantiles (quantilesDD, 1%). */
+export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<StepRow[]> {
+	const rows = await d.query<{ Step: string; spans: number; failed: number; q: number[] }>(sql`
+		SELECT Step, uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed,
+			quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(DurationMs) AS q
+		FROM sla_step_minute
+		WHERE Flow = ${{ String: flow.id }} AND Minute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND Minute < ${{ 'DateTime64(3)': w.to }}
+		GROUP BY Step`);
+	const byStep = new Map(rows.map((r) => [r.Step, r]));
+	const order = [...flow.steps.map((s) => s.id), ...rows.map((r) => r.Step).filter((s) => !flow.steps.some((x) => x.id === s))];
+	return order.map((step) => {
+		const r = byStep.get(step);
+		const q = (v: number | undefined) => (r && r.spans > 0 && v !== undefined && Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+		return { step, spans: r?.spans ?? 0, failedSpans: r?.failed ?? 0, p50: q(r?.q[0]), p95: q(r?.q[1]), p99: q(r?.q[2]) };
+	});
+}
+
+export interface AtRiskTx {
+	correlationId: string;
+	outcome: string;
+	step: string;
+	errCode: string;
+	amount: number;
+	currency: string;
+	start: string;
+	stuck: boolean;
+}
+
+/** The transactions behind value at risk (failed or stuck), largest amounts first, for lineage links. */
+export async function atRiskTransactions(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<AtRiskTx[]> {
+	return d.query<AtRiskTx>(sql`
+		SELECT CorrelationId AS correlationId, outcome, step, errCode, amount, currency,
+			formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ') AS start, stuck
+		FROM (${transactions([flow], w, config().slaLookbackDays)})
+		WHERE atRisk
+		ORDER BY amount DESC, start DESC LIMIT ${{ UInt32: limit }}`);
+}

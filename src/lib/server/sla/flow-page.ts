@@ -1,0 +1,53 @@
+/** Everything the flow page shows, in one call: KPIs over time, milestones, breakdowns, steps. */
+import { db, type Db } from '../db';
+import type { Flow } from '../flows/schema';
+import { atRiskTransactions, failureBreakdowns, stepTable } from './breakdowns';
+import { ownE2e } from './flow-kpis';
+import { txFigures } from './kpis';
+import { deadLetters, milestoneFigures } from './milestones';
+import type { TimeRange } from './range';
+import { checks, flowRag } from './status';
+
+export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db = db()) {
+	const w = { from: r.from, to: r.to, now };
+	const prevW = { ...r.previous, now };
+	const own = ownE2e(flow);
+	const [tx, prev, dl, prevDl, ms, e2e, breakdowns, steps, atRisk] = await Promise.all([
+		txFigures([flow], w, r.bucketSeconds, d),
+		txFigures([flow], prevW, 0, d),
+		deadLetters([flow.id], w, r.bucketSeconds, d),
+		deadLetters([flow.id], prevW, 0, d),
+		Promise.all(flow.objectives.milestones.map((m) => milestoneFigures({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target }, w, r.bucketSeconds, d))),
+		own ? milestoneFigures(own, w, r.bucketSeconds, d) : null,
+		failureBreakdowns(flow, w, d),
+		stepTable(flow, w, d),
+		atRiskTransactions(flow, w, 10, d)
+	]);
+	const cur = tx.get(flow.id)!;
+	if (e2e) {
+		// the flow names its own start and end steps: end-to-end time comes from them
+		cur.totals.e2eMs = { p50: e2e.totals.p50, p95: e2e.totals.p95, p99: e2e.totals.p99 };
+		const byT = new Map(e2e.series.map((s) => [s.t, s]));
+		for (const s of cur.series) {
+			const m = byT.get(s.t);
+			s.e2eMs = { p50: m?.p50 ?? null, p95: m?.p95 ?? null, p99: m?.p99 ?? null };
+		}
+	}
+	const milestones = Object.fromEntries(flow.objectives.milestones.map((m, i) => [m.name, { ...ms[i], target: m.target, from: m.from, to: m.to }]));
+	const hours = (r.to.getTime() - r.from.getTime()) / 3_600_000;
+	const status = { tx: cur.totals, deadLetters: dl.get(flow.id)!.total, hours, milestones: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, v.totals])) };
+	return {
+		rag: flowRag(flow, status),
+		checks: checks(flow, status),
+		totals: { ...cur.totals, deadLetters: dl.get(flow.id)!.total },
+		previous: { ...prev.get(flow.id)!.totals, deadLetters: prevDl.get(flow.id)!.total },
+		series: cur.series,
+		deadLetterSeries: dl.get(flow.id)!.series,
+		milestones,
+		breakdowns,
+		steps,
+		atRisk
+	};
+}
+
+export type FlowPageData = Awaited<ReturnType<typeof flowPage>>;

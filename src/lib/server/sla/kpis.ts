@@ -1,0 +1,116 @@
+/**
+ * Transaction KPIs of flows in a window: counts, end-to-end quantiles, event delay, value at risk,
+ * per flow and per time bucket, in one pass over the sla_tx_traces rollup.
+ *
+ * Quantiles use ClickHouse's quantilesDD (DDSketch) with relative accuracy 0.01: a reported
+ * quantile is within 1% of the value of a data point at that rank (see README.md).
+ */
+import { config } from '../config';
+import { db, raw, sql, type Db } from '../db';
+import type { Flow } from '../flows/schema';
+import { transactions, type Window } from './transactions';
+
+export const QUANTILE_RELATIVE_ACCURACY = 0.01;
+
+export interface TxFigures {
+	total: number;
+	succeeded: number;
+	failed: number;
+	duplicates: number;
+	replays: number;
+	stuck: number;
+	successRate: number | null;
+	e2eMs: { p50: number | null; p95: number | null; p99: number | null };
+	eventDelayMs: { p50: number | null; p95: number | null };
+	valueAtRisk: number;
+}
+
+export interface BucketFigures extends TxFigures {
+	/** bucket start, ISO */
+	t: string;
+}
+
+interface Row {
+	Flow: string;
+	b: string;
+	g: number;
+	total: number;
+	succeeded: number;
+	failed: number;
+	duplicates: number;
+	replays: number;
+	stuck: number;
+	e2eN: number;
+	e2e: number[];
+	delayN: number;
+	delay: number[];
+	valueAtRisk: number;
+}
+
+const FIGURES = raw(`
+	countIf(outcome != 'duplicate') AS total,
+	countIf(outcome IN ('success', '')) AS succeeded,
+	countIf(outcome IN ('failed', 'rejected')) AS failed,
+	sum(dupSpans) AS duplicates,
+	countIf(outcome != 'duplicate' AND (retrySpans > 0 OR (failedSpans > 0 AND outcome IN ('success', ''))) ) AS replays,
+	countIf(stuck) AS stuck,
+	count(firstTraceMs) AS e2eN,
+	quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(firstTraceMs), firstTraceMs IS NOT NULL) AS e2e,
+	count(eventDelayMs) AS delayN,
+	quantilesDDIf(0.01, 0.5, 0.95)(assumeNotNull(eventDelayMs), eventDelayMs IS NOT NULL) AS delay,
+	sumIf(amount, atRisk) AS valueAtRisk`);
+
+function figures(r: Row): TxFigures {
+	const q = (n: number, v: number | undefined) => (n > 0 && v !== undefined && Number.isFinite(v) ? round(v) : null);
+	return {
+		total: r.total,
+		succeeded: r.succeeded,
+		failed: r.failed,
+		duplicates: r.duplicates,
+		replays: r.replays,
+		stuck: r.stuck,
+		successRate: r.total > 0 ? r.succeeded / r.total : null,
+		e2eMs: { p50: q(r.e2eN, r.e2e[0]), p95: q(r.e2eN, r.e2e[1]), p99: q(r.e2eN, r.e2e[2]) },
+		eventDelayMs: { p50: q(r.delayN, r.delay[0]), p95: q(r.delayN, r.delay[1]) },
+		valueAtRisk: Math.round(r.valueAtRisk * 100) / 100
+	};
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+export const EMPTY: TxFigures = figures({
+	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], valueAtRisk: 0
+} as unknown as Row);
+
+export interface FlowFigures {
+	flow: string;
+	totals: TxFigures;
+	series: BucketFigures[];
+}
+
+/** Figures per flow for the window, plus a series per bucket (bucketSeconds; 0 = no series). */
+export async function txFigures(flows: Flow[], w: Window, bucketSeconds: number, d: Db = db()): Promise<Map<string, FlowFigures>> {
+	const out = new Map<string, FlowFigures>(flows.map((f) => [f.id, { flow: f.id, totals: EMPTY, series: [] }]));
+	if (flows.length === 0) return out;
+	const tx = transactions(flows, w, config().slaLookbackDays);
+	const bucket = sql`toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }}))`;
+	const rows = await d.query<Row>(
+		bucketSeconds > 0
+			? sql`SELECT Flow, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
+				GROUP BY GROUPING SETS ((Flow), (Flow, b)) ORDER BY Flow, b`
+			: sql`SELECT Flow, 1 AS g, ${FIGURES} FROM (${tx}) GROUP BY Flow`
+	);
+	for (const r of rows) {
+		const f = out.get(r.Flow);
+		if (!f) continue;
+		// standard GROUPING(): 1 on the per-flow total row (b aggregated away), 0 on bucket rows
+		if (bucketSeconds > 0 && r.g === 0) f.series.push({ t: toIso(r.b), ...figures(r) });
+		else f.totals = figures(r);
+	}
+	return out;
+}
+
+/** ClickHouse DateTime text (UTC session) → ISO. */
+export function toIso(v: string): string {
+	return new Date(v.replace(' ', 'T') + (v.endsWith('Z') ? '' : 'Z')).toISOString();
+}

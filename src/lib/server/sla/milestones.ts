@@ -1,0 +1,107 @@
+/**
+ * Milestones: latency between two steps of one correlation ID, in any traces (e.g. a PO sent to a
+ * supplier and its EDI 855 acknowledgement hours later), from the sla_tx_steps rollup. A milestone
+ * belongs to the window its "from" step first started in; it is pending while the "to" step has not
+ * happened, and counted in `pending` once it has waited longer than its target.
+ */
+import { config } from '../config';
+import { db, sql, type Db } from '../db';
+import { toIso } from './kpis';
+import type { Window } from './transactions';
+
+export interface MilestoneFigures {
+	n: number;
+	pending: number;
+	p50: number | null;
+	p95: number | null;
+	p99: number | null;
+}
+
+export interface MilestoneSpec {
+	flow: string;
+	from: string;
+	to: string;
+	/** pending past this many ms counts in `pending` */
+	targetMs: number;
+	/** only count arrivals at `to` whose step did not fail (end-to-end with a flow's own end step) */
+	requireToSucceeded?: boolean;
+}
+
+interface Row {
+	b: string;
+	g: number;
+	n: number;
+	pending: number;
+	q: number[];
+}
+
+/** Figures for one milestone over the window, plus a series by bucket of the "from" step start. */
+export async function milestoneFigures(
+	m: MilestoneSpec,
+	w: Window,
+	bucketSeconds = 0,
+	d: Db = db()
+): Promise<{ totals: MilestoneFigures; series: (MilestoneFigures & { t: string })[] }> {
+	const lookbackMs = config().slaLookbackDays * 86_400_000;
+	const lookback = new Date(w.from.getTime() - lookbackMs);
+	const horizon = new Date(w.to.getTime() + lookbackMs);
+	const toOk = m.requireToSucceeded ? sql`AND Failed = 0` : sql``;
+	const inner = sql`
+		SELECT CorrelationId,
+			minIf(FirstStart, Step = ${{ String: m.from }}) AS fromStart,
+			minIf(toNullable(FirstEnd), Step = ${{ String: m.to }} ${toOk}) AS toEnd,
+			countIf(Step = ${{ String: m.from }}) AS hasFrom
+		FROM sla_tx_steps
+		WHERE Flow = ${{ String: m.flow }} AND Step IN (${{ String: m.from }}, ${{ String: m.to }})
+			AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < ${{ 'DateTime64(3)': horizon }}
+		GROUP BY CorrelationId
+		HAVING hasFrom > 0 AND fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
+	const figures = sql`
+		count(lat) AS n,
+		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${{ Float64: m.targetMs }}) AS pending,
+		quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL) AS q`;
+	const lat = sql`if(toEnd IS NULL OR toEnd < fromStart, NULL, (toUnixTimestamp64Nano(assumeNotNull(toEnd)) - toUnixTimestamp64Nano(fromStart)) / 1e6) AS lat`;
+	const rows = await d.query<Row>(
+		bucketSeconds > 0
+			? sql`SELECT toStartOfInterval(fromStart, toIntervalSecond(${{ UInt32: bucketSeconds }})) AS b, grouping(b) AS g, ${figures}
+				FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY GROUPING SETS ((), (b)) ORDER BY b`
+			: sql`SELECT '' AS b, 1 AS g, ${figures} FROM (SELECT *, ${lat} FROM (${inner}))`
+	);
+	const conv = (r: Row): MilestoneFigures => {
+		const q = (v: number | undefined) => (r.n > 0 && v !== undefined && Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null);
+		return { n: r.n, pending: r.pending, p50: q(r.q[0]), p95: q(r.q[1]), p99: q(r.q[2]) };
+	};
+	let totals: MilestoneFigures = { n: 0, pending: 0, p50: null, p95: null, p99: null };
+	const series: (MilestoneFigures & { t: string })[] = [];
+	for (const r of rows) {
+		if (bucketSeconds > 0 && r.g === 0) series.push({ t: toIso(r.b), ...conv(r) });
+		else totals = conv(r);
+	}
+	return { totals, series };
+}
+
+/** Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute. */
+export async function deadLetters(
+	flows: string[],
+	w: Window,
+	bucketSeconds = 0,
+	d: Db = db()
+): Promise<Map<string, { total: number; series: { t: string; n: number }[] }>> {
+	const out = new Map(flows.map((f) => [f, { total: 0, series: [] as { t: string; n: number }[] }]));
+	if (flows.length === 0) return out;
+	const rows = await d.query<{ Flow: string; b: string; g: number; n: number }>(sql`
+		SELECT Flow, toStartOfInterval(Minute, toIntervalSecond(${{ UInt32: Math.max(60, bucketSeconds) }})) AS b, grouping(b) AS g,
+			uniqExactMerge(Records) AS n
+		FROM sla_dead_letters_minute
+		WHERE Flow IN ${{ 'Array(String)': flows }}
+			AND Minute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND Minute < ${{ 'DateTime64(3)': w.to }}
+		GROUP BY GROUPING SETS ((Flow), (Flow, b)) ORDER BY Flow, b`);
+	for (const r of rows) {
+		const f = out.get(r.Flow);
+		if (!f) continue;
+		// standard GROUPING(): 1 on the per-flow total row, 0 on bucket rows
+		if (r.g === 1) f.total = r.n;
+		else if (bucketSeconds > 0) f.series.push({ t: toIso(r.b), n: r.n });
+	}
+	return out;
+}

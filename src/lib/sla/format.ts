@@ -1,0 +1,47 @@
+/**
+ * SLA-specific figures (compact counts, money, change vs the previous period, objective values,
+ * links to exceptions) on top of the console's one formatter, $lib/format.
+ */
+import { formatDuration, formatPercent } from '$lib/format';
+
+export const duration = formatDuration;
+export const percent = formatPercent;
+
+export function count(n: number | null | undefined): string {
+	if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+	return new Intl.NumberFormat('en', { notation: n >= 100_000 ? 'compact' : 'standard', maximumFractionDigits: 1 }).format(n);
+}
+
+/** Money without a currency symbol (flows mix currencies; amounts are summed as reported). */
+export function money(n: number | null | undefined): string {
+	if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+	return new Intl.NumberFormat('en', { notation: n >= 1_000_000 ? 'compact' : 'standard', maximumFractionDigits: n >= 1_000_000 ? 2 : 0 }).format(n);
+}
+
+/** Change vs the previous period, e.g. "+1.2 pts", "−8%"; null when there is nothing to compare. */
+export function delta(now: number | null, prev: number | null, kind: 'ratio' | 'relative'): { text: string; dir: 'up' | 'down' | 'flat' } | null {
+	if (now === null || prev === null || !Number.isFinite(now) || !Number.isFinite(prev)) return null;
+	if (kind === 'ratio') {
+		const pts = (now - prev) * 100;
+		if (Math.abs(pts) < 0.005) return { text: '±0 pts', dir: 'flat' };
+		return { text: `${pts > 0 ? '+' : '−'}${Math.abs(pts).toFixed(2)} pts`, dir: pts > 0 ? 'up' : 'down' };
+	}
+	if (prev === 0) return now === 0 ? { text: '±0%', dir: 'flat' } : null;
+	const rel = (now - prev) / prev;
+	if (Math.abs(rel) < 0.005) return { text: '±0%', dir: 'flat' };
+	return { text: `${rel > 0 ? '+' : '−'}${Math.abs(rel * 100).toFixed(0)}%`, dir: rel > 0 ? 'up' : 'down' };
+}
+
+export function objective(v: number, unit: 'ratio' | 'ms' | 'count' | 'perHour'): string {
+	if (unit === 'ratio') return percent(v, v > 0.99 ? 2 : 1);
+	if (unit === 'ms') return duration(v);
+	if (unit === 'perHour') return `${v.toFixed(v < 10 ? 1 : 0)}/h`;
+	return count(v);
+}
+
+/** Exceptions list behind a number (the exceptions page filters by these query parameters). */
+export function exceptionsHref(q: Record<string, string | undefined>): string {
+	const p = new URLSearchParams();
+	for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+	return `/exceptions?${p}`;
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogue, catalogueFile, CatalogueError, findFlow, setCatalogue, parseCatalogue } from '../../src/lib/server/flows/catalogue';
+import { listVersions, loadLatestCatalogue, saveVersion, versionDocument, VersionConflictError } from '../../src/lib/server/flows/versions';
+import { testDb, type TestDb } from '../helpers/db';
+
+describe('flow catalogue versions', () => {
+	let t: TestDb;
+	const shipped = readFileSync(catalogueFile(), 'utf8');
+	beforeAll(async () => {
+		t = await testDb();
+		setCatalogue(parseCatalogue(shipped));
+	});
+	afterAll(async () => t?.cleanup());
+
+	it('starts at version 0, the shipped file', async () => {
+		expect(await versionDocument(undefined, t.db)).toEqual({ version: 0, document: shipped });
+		expect(await listVersions(t.db)).toEqual([]);
+	});
+
+	it('saves a validated edit as version 1, records who, why and which flows changed, and puts it in use', async () => {
+		const edited = shipped.replace('successRate: 0.995\n      e2eP95: 2m', 'successRate: 0.98\n      e2eP95: 2m');
+		expect(edited).not.toBe(shipped);
+		const v = await saveVersion({ document: edited, author: 'admin@example.com', comment: 'relax o2c objective', baseVersion: 0 }, t.db);
+		expect(v).toMatchObject({ version: 1, author: 'admin@example.com', changedFlows: ['order-to-cash'] });
+		expect(findFlow('order-to-cash')?.objectives.successRate).toBe(0.98);
+		const list = await listVersions(t.db);
+		expect(list.map((x) => [x.version, x.comment, x.changedFlows])).toEqual([[1, 'relax o2c objective', ['order-to-cash']]]);
+	});
+
+	it('refuses an invalid catalogue and a save on top of a newer version', async () => {
+		await expect(saveVersion({ document: 'flows: [{ id: "Bad Id" }]', author: 'a', comment: 'x', baseVersion: 1 }, t.db)).rejects.toBeInstanceOf(CatalogueError);
+		await expect(saveVersion({ document: shipped, author: 'b', comment: 'stale editor', baseVersion: 0 }, t.db)).rejects.toBeInstanceOf(VersionConflictError);
+		expect((await listVersions(t.db)).length).toBe(1);
+	});
+
+	it('restores an old version as a new one and reloads the newest at start', async () => {
+		const v0 = await versionDocument(0, t.db);
+		await saveVersion({ document: v0.document, author: 'c', comment: 'restore v0', baseVersion: 1 }, t.db);
+		setCatalogue(parseCatalogue('flows: []'));
+		expect(await loadLatestCatalogue(t.db)).toBe(2);
+		expect(catalogue().flows.find((f) => f.id === 'order-to-cash')?.objectives.successRate).toBe(0.995);
+	});
+});

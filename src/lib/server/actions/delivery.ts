@@ -12,6 +12,7 @@ import { allowlist, endpointForSending, updateEndpoint } from './endpoints';
 import { send } from './send';
 import { signedHeaders } from './signing';
 import { checkTarget, SsrfError } from './ssrf';
+import { actionDeliveries, actionDeliveryDuration } from '../console-metrics';
 
 export interface WebhookData {
 	deliveryId: string;
@@ -60,6 +61,9 @@ export function deliveryId(exceptionId: string, requestActionId: string): string
 const inflight = new Map<string, Promise<DeliveryOutcome>>();
 
 async function log(row: Omit<DeliveryLogRow, 'At'>): Promise<void> {
+	// every attempt is recorded here, so the Prometheus counters are kept here too
+	actionDeliveries.inc({ action: row.Action, outcome: row.Outcome });
+	if (row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
 	const at = new Date().toISOString().replace('T', ' ').replace('Z', '');
 	await db().insertRaw('action_deliveries', Buffer.from(JSON.stringify({ ...row, At: at }) + '\n'), {
 		format: 'JSONEachRow',

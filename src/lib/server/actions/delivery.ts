@@ -63,7 +63,8 @@ const inflight = new Map<string, Promise<DeliveryOutcome>>();
 async function log(row: Omit<DeliveryLogRow, 'At'>): Promise<void> {
 	// every attempt is recorded here, so the Prometheus counters are kept here too
 	actionDeliveries.inc({ action: row.Action, outcome: row.Outcome });
-	if (row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
+	// attempts that reached the network (a status, or time spent failing); SSRF refusals never left
+	if (row.Status > 0 || row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
 	const at = new Date().toISOString().replace('T', ' ').replace('Z', '');
 	await db().insertRaw('action_deliveries', Buffer.from(JSON.stringify({ ...row, At: at }) + '\n'), {
 		format: 'JSONEachRow',

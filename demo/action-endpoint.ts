@@ -6,6 +6,7 @@
  * to the middleware (`handle`), which re-processes the payload and emits its telemetry.
  */
 import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { PayloadError, UnsupportedStepError, actionDataSchema, type ActionData, type ReprocessResult } from './reprocess';
@@ -32,6 +33,11 @@ export interface ActionEndpointOptions {
 	log?: (line: string) => void;
 	/** clock for the timestamp tolerance (tests) */
 	now?: () => number;
+	/**
+	 * A file that keeps the answers to processed Idempotency-Keys (JSON lines), so a delivery
+	 * repeated after a restart is still answered without running it again. Memory only if unset.
+	 */
+	journal?: string;
 }
 
 export interface ActionEndpoint {
@@ -58,6 +64,7 @@ export async function startActionEndpoint(o: ActionEndpointOptions): Promise<Act
 	const log = o.log ?? (() => {});
 	// Idempotency-Key → the first delivery's answer (a promise, so a concurrent redelivery waits for it)
 	const seen = new Map<string, Promise<Answer>>();
+	for (const [key, a] of readJournal(o.journal)) seen.set(key, Promise.resolve(a));
 
 	async function process(data: ActionData): Promise<Answer> {
 		try {
@@ -101,6 +108,7 @@ export async function startActionEndpoint(o: ActionEndpointOptions): Promise<Act
 			const a = await pending;
 			// a rejected payload was not processed: let a corrected redelivery through
 			if (a.status !== 200) seen.delete(key);
+			else if (o.journal) appendFileSync(o.journal, JSON.stringify({ key, ...a }) + '\n', { mode: 0o600 });
 			return a;
 		} catch (e) {
 			seen.delete(key);
@@ -148,6 +156,21 @@ export async function startActionEndpoint(o: ActionEndpointOptions): Promise<Act
 				server.closeAllConnections();
 			})
 	};
+}
+
+function readJournal(file: string | undefined): [string, Answer][] {
+	if (!file || !existsSync(file)) return [];
+	const out: [string, Answer][] = [];
+	for (const line of readFileSync(file, 'utf8').split('\n')) {
+		if (!line.trim()) continue;
+		try {
+			const { key, status, body } = JSON.parse(line) as { key: string } & Answer;
+			out.push([key, { status, body }]);
+		} catch {
+			// a line cut short by a crash: the delivery it recorded will be processed again
+		}
+	}
+	return out.slice(-DEDUPE_LIMIT);
 }
 
 function digestMatches(payload: string, expected: string): boolean {

@@ -19,6 +19,8 @@ export interface EndpointRegistration {
 	url: string;
 	secret: string;
 	flows?: string[];
+	/** registered by an earlier run (at another URL): moved to `url` rather than registered twice */
+	existingId?: string;
 }
 
 export interface ProvisionResult {
@@ -76,8 +78,16 @@ export async function provision(o: { consoleUrl: string; origin?: string; admin:
 			break;
 		} else out.warnings.push(`could not create ${u.email} (HTTP ${res.status}: ${await res.text()})`);
 	}
-	if (o.endpoint) {
-		const res = await api.request('POST', '/api/v1/action-endpoints', o.endpoint);
+	if (o.endpoint?.existingId) {
+		const id = o.endpoint.existingId;
+		const res = await api.request('PATCH', `/api/v1/action-endpoints/${encodeURIComponent(id)}`, { url: o.endpoint.url, enabled: true });
+		if (res.ok) out.endpoint = { id, secret: o.endpoint.secret };
+		// 404: an admin deleted it (or the API is missing); register anew below
+		else if (res.status !== 404) out.warnings.push(`could not move the action endpoint to ${o.endpoint.url} (HTTP ${res.status}: ${await res.text()})`);
+	}
+	if (o.endpoint && !out.endpoint) {
+		const { existingId: _, ...registration } = o.endpoint;
+		const res = await api.request('POST', '/api/v1/action-endpoints', registration);
 		if (res.ok) {
 			const body = (await res.json()) as { id?: string; secret?: string };
 			out.endpoint = { id: String(body.id ?? ''), secret: body.secret ?? o.endpoint.secret };

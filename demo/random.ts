@@ -98,7 +98,12 @@ export class Rng {
 
 /** Trace and span IDs from a seeded stream (its own, so adding a span never changes business data). */
 export class SeededIdGenerator implements IdGenerator {
-	constructor(private readonly rng: Rng) {}
+	constructor(private rng: Rng) {}
+
+	/** Continue from another stream (a live run must not repeat the IDs of an earlier run). */
+	reseed(rng: Rng): void {
+		this.rng = rng;
+	}
 
 	generateTraceId(): string {
 		let id = this.rng.hex(32);

@@ -65,11 +65,13 @@ export class Simulator {
 	/** follow-ups due at or before this run at once; later ones wait for tick() */
 	private horizon = Number.NEGATIVE_INFINITY;
 	private started = new Map<TransactionKind, number>();
+	private readonly idGenerator: SeededIdGenerator;
 
 	constructor(opts: SimulatorOptions) {
 		this.seed = opts.seed ?? 'keystone';
+		this.idGenerator = new SeededIdGenerator(new Rng(`${this.seed}:ids`));
 		this.telemetry = new Telemetry(opts.sinks, {
-			idGenerator: new SeededIdGenerator(new Rng(`${this.seed}:ids`)),
+			idGenerator: this.idGenerator,
 			scheduledDelayMillis: opts.scheduledDelayMillis
 		});
 		this.ctx = {
@@ -117,11 +119,13 @@ export class Simulator {
 	}
 
 	/**
-	 * Switch to a live stream: a seed and business numbers of their own, so a restarted demo never
-	 * re-sends the trace IDs or order numbers of an earlier run.
+	 * Switch to a live stream: a seed, trace IDs and business numbers of their own, so a restarted
+	 * demo never re-sends the trace IDs (which the store would take for re-sent spans) or the order
+	 * numbers of an earlier run.
 	 */
 	goLive(now: number): void {
 		this.ctx.rng = new Rng(`${this.seed}:live:${now}`);
+		this.idGenerator.reseed(new Rng(`${this.seed}:live-ids:${now}`));
 		this.ctx.ids = new BusinessIds(1_000_000 + (Math.floor(now / 1000) % 8_000_000));
 		this.horizon = now;
 	}

@@ -146,7 +146,7 @@ export class Telemetry {
 	private tracerProvider(service: Service): BasicTracerProvider {
 		let p = this.tracers.get(service);
 		if (!p) {
-			const exporter = counting(this.sinks.spanExporter(service), this.stats, 'spans', 'failedSpans');
+			const exporter = counting<ReadableSpan>(this.sinks.spanExporter(service), (n, ok) => (ok ? (this.stats.spans += n) : (this.stats.failedSpans += n)));
 			p = new BasicTracerProvider({
 				resource: this.resource(service),
 				idGenerator: this.options.idGenerator,
@@ -160,7 +160,7 @@ export class Telemetry {
 	private loggerProvider(service: Service): LoggerProvider {
 		let p = this.loggers.get(service);
 		if (!p) {
-			const exporter = counting(this.sinks.logExporter(service), this.stats, 'logs', 'failedLogs');
+			const exporter = counting<ReadableLogRecord>(this.sinks.logExporter(service), (n, ok) => (ok ? (this.stats.logs += n) : (this.stats.failedLogs += n)));
 			p = new LoggerProvider({ resource: this.resource(service), processors: [new BatchLogRecordProcessor(exporter, this.buffer())] });
 			this.loggers.set(service, p);
 		}
@@ -262,24 +262,22 @@ function exceptionType(c: ErrorClass): string {
 	return { transport: 'TransportError', validation: 'ValidationError', business: 'BusinessRuleError', auth: 'AuthError', duplicate: 'DuplicateMessageError' }[c];
 }
 
-type Counter = 'spans' | 'logs' | 'failedSpans' | 'failedLogs';
+/** The shape SpanExporter and LogRecordExporter share. */
+interface Exporter<T> {
+	export(items: T[], done: (r: ExportResult) => void): void;
+	shutdown(): Promise<void>;
+	forceFlush?(): Promise<void>;
+}
 
-/** Wraps an exporter to count what was delivered, so the CLI can say so. */
-function counting<T extends ReadableSpan | ReadableLogRecord>(
-	inner: { export(items: T[], cb: (r: ExportResult) => void): void; shutdown(): Promise<void>; forceFlush?(): Promise<void> },
-	stats: ExportStats,
-	ok: Counter,
-	failed: Counter
-) {
+/** Wraps an exporter to count what was delivered and what was refused, so the CLI can say so. */
+function counting<T>(inner: Exporter<T>, count: (n: number, ok: boolean) => void): Exporter<T> {
 	return {
-		export(items: T[], cb: (r: ExportResult) => void) {
+		export: (items, done) =>
 			inner.export(items, (r) => {
-				if (r.code === ExportResultCode.SUCCESS) stats[ok] += items.length;
-				else stats[failed] += items.length;
-				cb(r);
-			});
-		},
+				count(items.length, r.code === ExportResultCode.SUCCESS);
+				done(r);
+			}),
 		shutdown: () => inner.shutdown(),
 		forceFlush: () => inner.forceFlush?.() ?? Promise.resolve()
-	} as unknown as T extends ReadableSpan ? SpanExporter : LogRecordExporter;
+	};
 }

@@ -4,6 +4,7 @@
  * user per role, registers the estate's action endpoint, backfills a week of telemetry through the
  * collector (once per data dir) and keeps a live trickle going until Ctrl-C.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../../src/lib/server/config';
@@ -13,9 +14,13 @@ import { provision } from '../../demo/provision';
 import { Simulator } from '../../demo/simulator';
 import { loadState, saveState } from '../../demo/state';
 import { otlpSinks } from '../../demo/telemetry';
+import { addToken, revokeSource } from '../../collector/auth/ingest-tokens';
 import { describe, startSyncscope } from './start';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../../src/lib/server/log';
+
+/** The ingest-token source name of the demo middleware (when SYNCSCOPE_INGEST_AUTH is on). */
+const DEMO_SOURCE = 'keystone-demo';
 
 const optionsSchema = z.object({
 	transactions: z.coerce.number().int().min(1).max(200_000).default(3000),
@@ -36,18 +41,13 @@ const HELP = `usage: syncscope demo [options]
   --backfill-only    exit after the backfill instead of running live`;
 
 export async function run(args: string[]): Promise<void> {
-	const { values } = parseArgs({
-		args,
-		options: {
-			transactions: { type: 'string' },
-			days: { type: 'string' },
-			seed: { type: 'string' },
-			rate: { type: 'string' },
-			'action-port': { type: 'string' },
-			'backfill-only': { type: 'boolean' },
-			help: { type: 'boolean', short: 'h' }
-		}
-	});
+	let values: ReturnType<typeof parseOptions>;
+	try {
+		values = parseOptions(args);
+	} catch (e) {
+		console.error(`${(e as Error).message}\n\n${HELP}`);
+		process.exit(2);
+	}
 	if (values.help) return console.log(HELP);
 	const parsed = optionsSchema.safeParse(values);
 	if (!parsed.success) {
@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<void> {
 
 	// The action endpoint listens first: its host:port goes into the allow-list Syncscope starts with.
 	let simulator: Simulator | undefined;
-	const endpoint = await listen(opts['action-port'], state.actionEndpoint.secret, (d) => {
+	const endpoint = await listen(opts['action-port'], state.actionEndpoint.secret, join(dataDir, 'demo-deliveries.jsonl'), (d) => {
 		if (!simulator) throw new Error('the simulator is not running yet');
 		return simulator.reprocess(d);
 	});
@@ -88,8 +88,13 @@ export async function run(args: string[]): Promise<void> {
 	const consoleUrl = process.env.ORIGIN;
 	const apiUrl = `http://127.0.0.1:${syncscope.web.port}`;
 
-	if (config.ingestAuth) console.warn('SYNCSCOPE_INGEST_AUTH is on: the demo sends without an ingest token, so the collector will refuse it');
-	simulator = new Simulator({ seed: opts.seed, sinks: otlpSinks(`http://127.0.0.1:${syncscope.collector.httpPort}`) });
+	// With ingest auth on, the demo middleware gets its own token (a fresh one each run).
+	const headers: Record<string, string> = {};
+	if (config.ingestAuth) {
+		await revokeSource(syncscope.db, DEMO_SOURCE);
+		headers.authorization = `Bearer ${await addToken(syncscope.db, DEMO_SOURCE)}`;
+	}
+	simulator = new Simulator({ seed: opts.seed, sinks: otlpSinks(`http://127.0.0.1:${syncscope.collector.httpPort}`, headers) });
 
 	const registered = state.actionEndpoint.id && state.actionEndpoint.url === endpoint.url;
 	const setup = await provision({
@@ -97,7 +102,7 @@ export async function run(args: string[]): Promise<void> {
 		origin: consoleUrl,
 		admin,
 		users: state.users,
-		endpoint: registered ? undefined : { name: 'Keystone demo middleware', url: endpoint.url, secret: state.actionEndpoint.secret }
+		endpoint: registered ? undefined : { name: 'Keystone demo middleware', url: endpoint.url, secret: state.actionEndpoint.secret, existingId: state.actionEndpoint.id }
 	});
 	if (setup.endpoint) {
 		state.actionEndpoint = { url: endpoint.url, secret: setup.endpoint.secret, id: setup.endpoint.id };
@@ -140,14 +145,29 @@ export async function run(args: string[]): Promise<void> {
 	});
 }
 
+function parseOptions(args: string[]) {
+	return parseArgs({
+		args,
+		options: {
+			transactions: { type: 'string' },
+			days: { type: 'string' },
+			seed: { type: 'string' },
+			rate: { type: 'string' },
+			'action-port': { type: 'string' },
+			'backfill-only': { type: 'boolean' },
+			help: { type: 'boolean', short: 'h' }
+		}
+	}).values;
+}
+
 /** The action endpoint on its usual port, or any free one if that is taken. */
-async function listen(port: number, secret: string, handle: Parameters<typeof startActionEndpoint>[0]['handle']): Promise<ActionEndpoint> {
+async function listen(port: number, secret: string, journal: string, handle: Parameters<typeof startActionEndpoint>[0]['handle']): Promise<ActionEndpoint> {
 	const log = (line: string) => console.log(`[demo middleware] ${line}`);
 	try {
-		return await startActionEndpoint({ port, secret, handle, log });
+		return await startActionEndpoint({ port, secret, journal, handle, log });
 	} catch (e) {
 		if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw e;
 		console.warn(`port ${port} is taken; the demo middleware listens on a free port instead`);
-		return startActionEndpoint({ port: 0, secret, handle, log });
+		return startActionEndpoint({ port: 0, secret, journal, handle, log });
 	}
 }

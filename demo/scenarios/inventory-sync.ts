@@ -34,7 +34,7 @@ export function startAdjustment(ctx: ScenarioContext, t: number): void {
 	const reason = ctx.rng.weighted([['pick', 5], ['receipt', 2], ['cycle-count', 2], ['damage', 0.6], ['return', 0.8]] as const);
 	const delta = reason === 'pick' || reason === 'damage' ? -ctx.rng.int(1, 40) : ctx.rng.int(1, 120);
 	// The WMS publishes in batches: usually within a minute, sometimes a batch sits for many minutes.
-	const delay = ctx.rng.chance(0.06) ? ctx.rng.logNormal(9 * 60 * SECOND, 0.6) : ctx.rng.logNormal(35 * SECOND, 0.7);
+	const delay = ctx.rng.chance(0.03) ? ctx.rng.logNormal(6 * 60 * SECOND, 0.6) : ctx.rng.logNormal(35 * SECOND, 0.7);
 	const a: StockAdjustment = {
 		adjustmentId: `${ctx.ids.take('ADJ')}-${warehouse.slice(3)}`,
 		warehouse,

@@ -48,7 +48,7 @@ export function startOrder(ctx: ScenarioContext, t: number): void {
 	if (!so.ok && so.spec.error?.class !== 'transport' && defect !== 'uom-missing' && ctx.rng.chance(0.55))
 		ctx.later(so.end + ctx.rng.logNormal(3 * HOUR, 0.7), (at) => resubmit(ctx, order, at));
 	// The CRM resends now and then (a rep's double click, a CRM retry after a slow response).
-	if (ctx.rng.chance(0.025)) ctx.later(t + ctx.rng.between(20 * SECOND, 600 * SECOND), (at) => duplicateSubmission(ctx, order, at));
+	if (ctx.rng.chance(0.018)) ctx.later(t + ctx.rng.between(20 * SECOND, 600 * SECOND), (at) => duplicateSubmission(ctx, order, at));
 }
 
 /** mw.validate-order: customer status, ship-to tax jurisdiction, UOM and pricing. */

@@ -115,7 +115,8 @@ function scheduleAsn(ctx: ScenarioContext, th: SupplierThread, ackAt: number): v
 		poNumber: th.po.poNumber,
 		...(th.po.salesOrder ? { salesOrder: th.po.salesOrder } : {}),
 		supplier: s.id,
-		shippedAt: new Date(at - ctx.rng.int(1, 6) * HOUR).toISOString(),
+		// the supplier sends the 856 at ship confirmation, give or take its EDI batch
+		shippedAt: new Date(at - ctx.rng.int(10, 90) * MINUTE).toISOString(),
 		carrier: ctx.rng.pick(CARRIERS),
 		packages: th.po.lines.map((l) => ({ sscc: sscc(ctx.rng.int(1, 999_999_999)), lines: [{ sku: l.sku, qty: l.qty }] }))
 	};

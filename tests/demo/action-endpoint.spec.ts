@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,11 +47,11 @@ function webhookFor(dead: ReadableLogRecord, action: 'replay' | 'retry' = 'repla
 	};
 }
 
-async function deliver(body: unknown, o: { key?: string; secret?: string; timestamp?: number; id?: string } = {}) {
+async function deliver(body: unknown, o: { key?: string; secret?: string; timestamp?: number; id?: string; url?: string } = {}) {
 	const raw = JSON.stringify(body);
 	const id = o.id ?? `msg_${randomUUID()}`;
 	const ts = o.timestamp ?? Math.floor(Date.now() / 1000);
-	const res = await fetch(endpoint.url, {
+	const res = await fetch(o.url ?? endpoint.url, {
 		method: 'POST',
 		headers: {
 			'content-type': 'application/json',
@@ -150,6 +153,24 @@ describe('action endpoint', () => {
 		const s = spansNow().slice(before).find((x) => attr(x, 'message_id') === dead!.attributes['integration.message_id']);
 		expect(s && attr(s, 'outcome')).toBe('success');
 		expect(s && attr(s, 'step')).toBe(dead!.attributes['integration.step']);
+	});
+
+	it('remembers processed deliveries across a restart when it keeps a journal', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'demo-journal-'));
+		const journal = join(dir, 'deliveries.jsonl');
+		const dead = run.logs.find((l) => l.eventName === 'integration.dead_letter' && l.attributes['integration.error.class'] === 'transport' && l !== run.logs[0])!;
+		const key = randomUUID();
+		const first = await startActionEndpoint({ port: 0, secret, journal, handle: (d) => run.sim.reprocess(d) });
+		expect((await deliver(webhookFor(dead, 'retry'), { key, url: first.url })).body).toMatchObject({ status: 'processed' });
+		await first.close();
+		const restarted = await startActionEndpoint({ port: 0, secret, journal, handle: (d) => run.sim.reprocess(d) });
+		const count = spansNow().length;
+		expect((await deliver(webhookFor(dead, 'retry'), { key, url: restarted.url })).body).toMatchObject({ status: 'duplicate' });
+		await run.sim.flush();
+		expect(spansNow().length).toBe(count);
+		expect(restarted.processed()).toBe(0);
+		await restarted.close();
+		rmSync(dir, { recursive: true, force: true });
 	});
 
 	it('answers 422 for a step it cannot replay, 400 for a payload that does not match its digest', async () => {

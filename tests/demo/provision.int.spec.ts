@@ -2,9 +2,7 @@
  * Demo provisioning against the real console (built handler, fresh chDB): the admin signs in over
  * the API, one user per role is created (a second run finds them there), and each can sign in.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/lib/server/config';
 import { createUser } from '../../src/lib/server/auth/users';
 import { provision, ConsoleApi } from '../../demo/provision';
 import { freshState } from '../../demo/state';
@@ -15,8 +13,8 @@ const state = freshState();
 const admin = state.users.find((u) => u.role === 'admin')!;
 
 beforeAll(async () => {
-	// SYNCSCOPE_ACTION_ALLOWLIST's setting (exceptions module): lets the loopback endpoint register
-	app = await testApp({ actionAllowlist: '127.0.0.1:16999' } as unknown as Partial<Config>);
+	// the setting takes the env's comma-separated text: it lets the loopback endpoint register
+	app = await testApp({ actionAllowlist: '127.0.0.1:16999,127.0.0.1:16998' as unknown as string[] });
 	await createUser({ email: admin.email, password: admin.password, role: 'admin' });
 });
 afterAll(async () => {
@@ -47,21 +45,25 @@ describe('demo provisioning through the console API', () => {
 		expect(r.warnings.join('\n')).toMatch(/could not sign in as admin@demo\.example\.com \(HTTP 401\)/);
 	});
 
-	const endpointsApi = existsSync('src/routes/api/v1/action-endpoints');
-	it(endpointsApi ? 'registers the action endpoint with its own secret' : 'warns that the action-endpoint API is missing', async () => {
+	it('registers the action endpoint with its own secret', async () => {
 		const r = await provision({
 			consoleUrl: app.url,
 			admin,
 			users: [],
 			endpoint: { name: 'Keystone demo middleware', url: 'http://127.0.0.1:16999/syncscope/actions', secret: state.actionEndpoint.secret }
 		});
-		if (endpointsApi) {
-			expect(r.warnings).toEqual([]);
-			expect(r.endpoint?.id).toBeTruthy();
-			expect(r.endpoint?.secret).toBe(state.actionEndpoint.secret);
-		} else {
-			expect(r.endpoint).toBeUndefined();
-			expect(r.warnings.join('\n')).toMatch(/no action-endpoint API yet/);
-		}
+		expect(r.warnings).toEqual([]);
+		expect(r.endpoint?.id).toBeTruthy();
+		expect(r.endpoint?.secret).toBe(state.actionEndpoint.secret);
+
+		// a later run on another port moves the same endpoint instead of registering a second one
+		const url = 'http://127.0.0.1:16998/syncscope/actions';
+		const moved = await provision({ consoleUrl: app.url, admin, users: [], endpoint: { name: 'Keystone demo middleware', url, secret: state.actionEndpoint.secret, existingId: r.endpoint!.id } });
+		expect(moved.warnings).toEqual([]);
+		expect(moved.endpoint?.id).toBe(r.endpoint!.id);
+		const api = new ConsoleApi(app.url);
+		await api.signIn(admin.email, admin.password);
+		const list = (await (await api.request('GET', '/api/v1/action-endpoints')).json()) as { items: { id: string; url: string }[] };
+		expect(list.items.map((e) => [e.id, e.url])).toEqual([[r.endpoint!.id, url]]);
 	});
 });

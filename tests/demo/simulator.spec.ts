@@ -204,6 +204,21 @@ describe('simulator: determinism', () => {
 		await Promise.all([a.sim.shutdown(), b.sim.shutdown(), c.sim.shutdown()]);
 	});
 
+	it('goes live without repeating an earlier run’s trace IDs or order numbers (a restarted demo)', async () => {
+		const first = await backfilled({ now: NOW, transactions: 300 });
+		const restarted = await backfilled({ now: NOW, transactions: 0 });
+		restarted.sim.goLive(NOW + 3_600_000);
+		restarted.sim.tick(NOW + 3_600_000, 40);
+		await restarted.sim.flush();
+		const live = restarted.sinks.spans.getFinishedSpans();
+		expect(live.length).toBeGreaterThan(100);
+		const earlier = new Set(first.spans.map((s) => s.spanContext().traceId));
+		expect(live.filter((s) => earlier.has(s.spanContext().traceId))).toEqual([]);
+		const orders = new Set(first.spans.map((s) => attr(s, 'correlation_id')));
+		expect(live.filter((s) => orders.has(attr(s, 'correlation_id')))).toEqual([]);
+		await Promise.all([first.sim.shutdown(), restarted.sim.shutdown()]);
+	});
+
 	it('keeps follow-ups that are not due yet for the live trickle, which delivers them', async () => {
 		const e = await backfilled({ now: NOW, transactions: 300 });
 		const pending = e.sim.pendingCount();

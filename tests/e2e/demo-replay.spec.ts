@@ -4,10 +4,7 @@
  * approves it; the demo middleware receives the signed webhook, re-processes the order, and the
  * exception resolves by itself while the order's lineage grows.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { ROOT } from './fixtures/server';
 import { startDemo, type DemoUserCreds, type RunningDemo } from './fixtures/demo';
 
 const test = base.extend<{}, { demo: RunningDemo }>({
@@ -34,7 +31,6 @@ async function signIn(page: Page, who: DemoUserCreds): Promise<void> {
 }
 
 test('find an order, request a replay, approve it as a second person, watch it resolve', async ({ demo, browser, baseURL }) => {
-	test.skip(!existsSync(join(ROOT, 'src/routes/(app)/exceptions')), 'needs the exceptions module (queue, actions, webhooks)');
 	test.setTimeout(180_000);
 	const operator = await browser.newContext({ baseURL });
 	const ops = await operator.newPage();

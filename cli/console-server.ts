@@ -78,9 +78,18 @@ export async function startConsole(config: Config, opts: ConsoleOptions = {}): P
 		}
 		inFlight++;
 		consoleInFlight.set(inFlight);
-		const done = consoleRequestDuration.startTimer({ method: req.method ?? 'GET', route: label(path) });
+		const route = label(path);
+		const done = consoleRequestDuration.startTimer({ method: req.method ?? 'GET', route });
 		res.once('close', () => {
-			done({ status: res.statusCode });
+			const seconds = done({ status: res.statusCode });
+			// an access line per request at debug; trace_id joins it to the caller's trace
+			log.debug('request', {
+				method: req.method,
+				route,
+				status: res.statusCode,
+				ms: Math.round(seconds * 1000),
+				...traceFromTraceparent(req.headers.traceparent as string | undefined)
+			});
 			inFlight--;
 			consoleInFlight.set(inFlight);
 			if (inFlight === 0) idle?.();

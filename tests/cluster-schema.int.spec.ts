@@ -9,7 +9,7 @@ import { sql } from '../src/lib/server/db';
 import { keyViewDefinitions } from '../src/lib/server/db/key-index';
 import { listMigrations, migrate, renderMigration, renderStatements, splitStatements } from '../src/lib/server/db/migrate';
 import { clusterStatements, SHARDED } from '../src/lib/server/db/cluster';
-import { currentTtlDays } from '../src/lib/server/db/retention';
+import { currentTtlDays, RETENTION } from '../src/lib/server/db/retention';
 import { testDb, type TestDb } from './helpers/db';
 
 const ttl = { ttlTracesDays: 30, ttlLogsDays: 30, ttlKeysDays: 90 };
@@ -93,18 +93,30 @@ describe('retention', () => {
 		return currentTtlDays(r.e);
 	};
 
+	it('has a rule for every table whose TTL comes from a setting, matching its migration', () => {
+		const templated = listMigrations()
+			.flatMap((m) => [...m.text.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)(?:(?!CREATE )[\s\S])*?TTL ([^\n]+?) \+ toIntervalDay\(\{\{(ttl_\w+)\}\}\)/g)])
+			.map(([, table, expr, key]) => ({ table, expr, key }));
+		const settingOf: Record<string, string> = { ttl_traces_days: 'ttlTracesDays', ttl_logs_days: 'ttlLogsDays', ttl_keys_days: 'ttlKeysDays' };
+		expect(templated.length).toBeGreaterThan(0);
+		for (const t of templated) {
+			expect(RETENTION, t.table).toContainEqual({ table: t.table, expr: t.expr, setting: settingOf[t.key] });
+		}
+	});
+
 	it('applies a changed TTL setting to existing tables, once', async () => {
 		expect(await days('otel_traces')).toBe(30);
 		const changed = await migrate(t.db, { ...t.config, ttlTracesDays: 7, ttlKeysDays: 14 });
-		expect(changed).toEqual([
-			'retention otel_traces: 30 → 7 days',
-			'retention otel_traces_trace_id_ts: 30 → 7 days',
-			'retention business_keys: 90 → 14 days'
-		]);
+		expect(changed).toEqual(
+			RETENTION.filter((r) => r.setting !== 'ttlLogsDays').map(
+				(r) => `retention ${r.table}: ${r.setting === 'ttlKeysDays' ? '90 → 14' : '30 → 7'} days`
+			)
+		);
 		expect(await days('otel_traces')).toBe(7);
 		expect(await days('otel_traces_trace_id_ts')).toBe(7);
 		expect(await days('otel_logs')).toBe(30);
 		expect(await days('business_keys')).toBe(14);
+		for (const r of RETENTION) expect(await days(r.table), r.table).toBe(r.setting === 'ttlLogsDays' ? 30 : r.setting === 'ttlKeysDays' ? 14 : 7);
 		expect(await migrate(t.db, { ...t.config, ttlTracesDays: 7, ttlKeysDays: 14 })).toEqual([]);
 	});
 });

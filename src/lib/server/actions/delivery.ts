@@ -69,9 +69,11 @@ function metricOutcome(row: Omit<DeliveryLogRow, 'At'>): string {
 }
 
 async function log(row: Omit<DeliveryLogRow, 'At'>): Promise<void> {
+	// every attempt is recorded here, so the Prometheus counters are kept here too
 	if (row.Outcome !== 'void') {
 		actionDeliveries.inc({ action: row.Action, outcome: metricOutcome(row) });
-		if (row.DurationMs) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
+		// attempts that reached the network (a status, or time spent failing); SSRF refusals never left
+		if (row.Status > 0 || row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
 	}
 	const at = new Date().toISOString().replace('T', ' ').replace('Z', '');
 	await db().insertRaw('action_deliveries', Buffer.from(JSON.stringify({ ...row, At: at }) + '\n'), {

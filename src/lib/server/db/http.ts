@@ -4,7 +4,8 @@
  */
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient, type Logger as ClientLogger } from '@clickhouse/client';
+import { logger } from '../log';
 import type { Db, RawInsert } from './types';
 import { StoreUnavailableError } from './types';
 import { ident, join, raw, sql, type Sql } from './sql';
@@ -26,15 +27,20 @@ export interface HttpDbOptions {
 
 export class HttpDb implements Db {
 	readonly kind = 'http' as const;
-	private client: ClickHouseClient;
+	private open: ClickHouseClient | null = null;
 
-	constructor(o: HttpDbOptions) {
-		this.client = createClient({
+	constructor(private readonly o: HttpDbOptions) {}
+
+	/** The client, created on first use and again after close() (as the embedded transport reopens). */
+	private get client(): ClickHouseClient {
+		const o = this.o;
+		return (this.open ??= createClient({
 			url: o.url,
 			username: o.username,
 			password: o.password,
 			database: o.database,
 			application: o.application ?? 'syncscope',
+			log: { LoggerClass: ClientLog, level: ClickHouseLogLevel.WARN },
 			request_timeout: o.requestTimeoutMs ?? 60_000,
 			max_open_connections: o.maxOpenConnections ?? 10,
 			// a server-side idle close must not meet a reused socket (ECONNRESET on the next insert)
@@ -48,7 +54,7 @@ export class HttpDb implements Db {
 				// survive this node, and insert_deduplication_token must reach the replicated tables
 				...(o.cluster ? { distributed_foreground_insert: 1 } : {})
 			}
-		});
+		}));
 	}
 
 	async query<T>(q: Sql): Promise<T[]> {
@@ -90,7 +96,27 @@ export class HttpDb implements Db {
 	}
 
 	async close(): Promise<void> {
-		await this.client.close();
+		const c = this.open;
+		this.open = null;
+		await c?.close();
+	}
+}
+
+const clientLog = logger('clickhouse-client');
+
+/**
+ * The client's own log lines, as JSON lines at debug level: every failure it warns about is also
+ * thrown to the caller, which classifies it and logs it once with context (or answers 503).
+ */
+class ClientLog implements ClientLogger {
+	trace() {}
+	debug() {}
+	info() {}
+	warn(p: { message: string; args?: Record<string, unknown>; err?: Error }) {
+		clientLog.debug(p.message, { err: p.err, queryId: p.args?.query_id });
+	}
+	error(p: { message: string; args?: Record<string, unknown>; err: Error }) {
+		clientLog.debug(p.message, { err: p.err, queryId: p.args?.query_id });
 	}
 }
 
@@ -116,6 +142,12 @@ export function classifyError(e: unknown): unknown {
 	}
 	if (err?.type && TRANSIENT_CLICKHOUSE_TYPES.has(err.type)) {
 		return new StoreUnavailableError(`ClickHouse is overloaded or degraded: ${err.type}`, { cause: e });
+	}
+	// Same text as the embedded engine's errors ("Code: 27. DB::Exception: … (CANNOT_PARSE_INPUT…)"),
+	// so callers that read the code from the message behave alike on both transports.
+	if (e instanceof ClickHouseError && !/^Code: \d+\./.test(e.message)) {
+		e.message = `Code: ${e.code}. DB::Exception: ${e.message.trim()} (${e.type})`;
+		return e;
 	}
 	// the client's own request_timeout, a socket hung up, or a proxy in front answering 502/503/504
 	const msg = err?.message ?? '';

@@ -23,7 +23,14 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'otel_traces', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'otel_traces_trace_id_ts', expr: 'toDateTime(Start)', setting: 'ttlTracesDays' },
 	{ table: 'otel_logs', expr: 'TimestampTime', setting: 'ttlLogsDays' },
-	{ table: 'business_keys', expr: 'toDateTime(Timestamp)', setting: 'ttlKeysDays' }
+	{ table: 'business_keys', expr: 'toDateTime(Timestamp)', setting: 'ttlKeysDays' },
+	// tables other domains fill from spans and logs, with the same retention as their source
+	{ table: 'exception_events', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
+	{ table: 'message_successes', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
+	{ table: 'sla_tx_traces', expr: 'StartMinute', setting: 'ttlTracesDays' },
+	{ table: 'sla_tx_steps', expr: 'StartMinute', setting: 'ttlTracesDays' },
+	{ table: 'sla_step_minute', expr: 'Minute', setting: 'ttlTracesDays' },
+	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' }
 ];
 
 export type RetentionConfig = Pick<Config, TtlKey | 'clickhouseCluster'>;

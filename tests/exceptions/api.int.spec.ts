@@ -1,4 +1,5 @@
 /** The exceptions API and form actions through the built console (hooks, auth, CSRF included). */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, userWithRole, type TestApp, Client } from '../helpers/app';
 import { setRunbookFiles } from '../../src/lib/server/runbooks/loader';
@@ -17,7 +18,7 @@ const idOf = (n: string) => exceptionId('order-to-cash', n);
 beforeAll(async () => {
 	setRunbookFiles(undefined);
 	rx = await startReceiver(() => secret);
-	app = await testApp({ runbooksDir: 'runbooks', deliveryBackoffMs: 5, actionAllowlist: rx.hostPort as unknown as string[] });
+	app = await testApp({ runbooksDir: 'runbooks', deliveryBackoffMs: 5, actionAllowlist: rx.hostPort as unknown as string[], secretKey: randomBytes(32).toString('base64') });
 	[viewer, operator, approver, admin] = (await Promise.all(['viewer', 'operator', 'approver', 'admin'].map((r) => userWithRole(app, r as 'viewer')))).map((u) => u.client);
 	await failMessage(app.db, m('api-1'));
 	await failMessage(app.db, m('api-2'));

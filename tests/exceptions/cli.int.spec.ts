@@ -1,5 +1,5 @@
 /** `syncscope audit verify` against a data directory, as an operator would run it. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDb } from '../helpers/db';
 import { exceptionsDb, users } from './setup';
@@ -20,8 +20,17 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.cleanup());
 
+/** The CLI talks to the same store: the data dir (embedded) or the server URL (http transport). */
+const env = () => ({ ...process.env, SYNCSCOPE_DATA_DIR: t.dir, ...(t.transport === 'http' ? { CLICKHOUSE_URL: t.config.clickhouseUrl! } : {}) });
+// asynchronous: with the http transport the ClickHouse fixture answers from this very process
 const cli = (args: string[]) =>
-	spawnSync('node', ['bin/syncscope.js', ...args], { env: { ...process.env, SYNCSCOPE_DATA_DIR: t.dir }, encoding: 'utf8' });
+	new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+		execFile('node', ['bin/syncscope.js', ...args], { env: env(), encoding: 'utf8' }, (err, stdout, stderr) =>
+			resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+		)
+	);
+// chDB holds the data dir exclusively: hand it to the CLI process (a server needs no hand-over)
+const handOver = async () => (t.transport === 'embedded' ? t.db.close() : undefined);
 
 describe('evidence and audit verify', () => {
 	it('exports an evidence pack for a business key, CSV safe for spreadsheets', async () => {
@@ -35,16 +44,16 @@ describe('evidence and audit verify', () => {
 	});
 
 	it('the CLI reports an intact chain, then the first broken link', async () => {
-		await t.db.close(); // chDB holds the data dir exclusively: hand it to the CLI process
-		const ok = cli(['audit', 'verify']);
+		await handOver();
+		const ok = await cli(['audit', 'verify']);
 		expect(ok.stdout).toContain('audit log intact: 3 rows');
 		expect(ok.status).toBe(0);
 		await t.db.exec(sql`ALTER TABLE audit_log UPDATE Comment = 'edited' WHERE Seq = 2 SETTINGS mutations_sync = 1`);
-		await t.db.close();
-		const bad = cli(['audit', 'verify']);
+		await handOver();
+		const bad = await cli(['audit', 'verify']);
 		expect(bad.status).toBe(1);
 		expect(bad.stderr).toContain('BROKEN at row 2');
-		const json = JSON.parse(execFileSync('node', ['bin/syncscope.js', 'audit', 'export', 'SO-77'], { env: { ...process.env, SYNCSCOPE_DATA_DIR: t.dir }, encoding: 'utf8' }));
+		const json = JSON.parse((await cli(['audit', 'export', 'SO-77'])).stdout);
 		expect(json.chain).toMatchObject({ ok: false, broken: { seq: 2 } });
 	});
 });

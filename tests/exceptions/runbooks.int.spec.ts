@@ -79,6 +79,12 @@ describe('console versions', () => {
 		expect((await auditFor('runbook', 'any-transport')).map((a) => a.Action)).toEqual(['runbook_save', 'runbook_save']);
 	});
 
+	it('two saves at once get two versions', async () => {
+		const base = (await runbooks()).find((r) => r.runbook.id === 'p2p-asn-validation')!.yaml;
+		await Promise.all([saveRunbook(base.replace('Supplier onboarding', 'Team A'), users.admin), saveRunbook(base.replace('Supplier onboarding', 'Team B'), users.admin)]);
+		expect((await runbookHistory('p2p-asn-validation')).map((h) => h.Version)).toEqual([2, 1]);
+	});
+
 	it('refuses an invalid save with the reason, and an id change', async () => {
 		await expect(saveRunbook('id: x\n', users.admin)).rejects.toThrow(/title/);
 		await expect(saveRunbook(valid, users.admin, 'another-id')).rejects.toThrow(/cannot change/);

@@ -1,4 +1,5 @@
 /** A migrated chDB with the repo's runbooks and a signed-in cast of users, for exception tests. */
+import { randomBytes } from 'node:crypto';
 import { testDb, type TestDb } from '../helpers/db';
 import { setRunbookFiles } from '../../src/lib/server/runbooks/loader';
 import type { SessionUser } from '../../src/lib/server/auth/types';
@@ -14,5 +15,7 @@ export const users = {
 
 export async function exceptionsDb(overrides: Parameters<typeof testDb>[0] = {}): Promise<TestDb> {
 	setRunbookFiles(undefined);
-	return testDb({ runbooksDir: 'runbooks', deliveryBackoffMs: 5, deliveryAttempts: 3, ...overrides });
+	// server mode (SYNCSCOPE_TEST_TRANSPORT=http) requires an explicit key for endpoint secrets
+	const secretKey = randomBytes(32).toString('base64');
+	return testDb({ runbooksDir: 'runbooks', deliveryBackoffMs: 5, deliveryAttempts: 3, secretKey, ...overrides });
 }

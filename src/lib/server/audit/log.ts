@@ -76,14 +76,17 @@ function nowText(): string {
 }
 
 /**
- * Append one row. `check` runs before every attempt (with the lock held, after re-reading) and may
- * throw to refuse, or return the final input (e.g. with the state it validated).
+ * Append one row. `check` runs before every attempt (with the lock held, after reading the head)
+ * and may throw to refuse, or return the final input (e.g. with the state it validated).
  */
 export async function appendAudit(check: () => Promise<AuditInput>): Promise<AuditRow> {
 	return withAuditLock(async () => {
 		for (let attempt = 0; attempt < 20; attempt++) {
-			const input = await check();
+			// head first, then the check: the check's view includes everything up to the head, and
+			// any row another writer adds after this read takes Seq head+1, so our insert collides,
+			// is dropped by the dedup token, and we re-check on top of it
 			const h = await head();
+			const input = await check();
 			const row: Omit<AuditRow, 'Hash'> = {
 				Seq: h.seq + 1,
 				ActionId: randomUUID(),

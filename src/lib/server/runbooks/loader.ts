@@ -111,10 +111,12 @@ export async function saveRunbook(yaml: string, user: { email: string; role: str
 	if (id && rb.id !== id) throw new RunbookError(`id cannot change (was ${id}, now ${rb.id})`, [`id: cannot change (was ${id})`]);
 	let version = 0;
 	await appendAudit(async () => {
-		const cur = await db().query<{ v: number }>(
-			sql`SELECT max(Version) AS v FROM runbook_versions WHERE RunbookId = ${{ String: rb.id }}`
+		// numbered from the audit log, whose appends are serialised (also across processes), so two
+		// admins saving at once get versions n and n+1 rather than both n
+		const cur = await db().query<{ n: number }>(
+			sql`SELECT count() AS n FROM audit_log WHERE SubjectType = 'runbook' AND SubjectId = ${{ String: rb.id }} AND Action = 'runbook_save' AND Result = 'ok'`
 		);
-		version = (cur[0]?.v ?? 0) + 1;
+		version = (cur[0]?.n ?? 0) + 1;
 		return {
 			actor: user.email,
 			role: user.role,

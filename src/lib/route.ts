@@ -25,6 +25,9 @@ export const route = {
 	admin: () => '/admin',
 	adminUsers: () => '/admin/users',
 	adminTokens: () => '/admin/tokens',
+	adminRunbooks: () => '/admin/runbooks',
+	adminEndpoints: () => '/admin/endpoints',
+	adminFlows: () => '/admin/flows',
 	api: {
 		lineage: (key: string) => withQuery('/api/v1/lineage', { key }),
 		session: () => '/api/v1/session',

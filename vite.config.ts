@@ -10,6 +10,8 @@ export default defineConfig({
 		exclude: ['tests/e2e/**', 'node_modules/**'],
 		// chdb crashes the process when loaded in a worker thread that exits: forks only.
 		pool: 'forks',
+		// tests that drive the built console (tests/helpers/app.ts) load build/ with Node itself
+		server: { deps: { external: [/\/build\//] } },
 		testTimeout: 60_000,
 		hookTimeout: 120_000
 	}

@@ -1,8 +1,14 @@
 /** `syncscope <command>`: each command lives in cli/commands/<name>.ts and exports run(args). */
 import { ConfigError } from '../src/lib/server/config';
+import { StartupError } from './lifecycle';
+import { RunbookError } from '../src/lib/server/runbooks/loader';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
 	start: { summary: 'migrate, then run collector and console in one process (embedded default)', load: () => import('./commands/start') },
+	demo: { summary: "start with a simulated distributor's middleware: demo users, a week of history, live traffic", load: () => import('./commands/demo') },
+	audit: { summary: 'audit verify: check the hash-chained action log; audit export <key> [--csv]: evidence pack', load: () => import('./commands/audit') },
+	collector: { summary: 'run the OTLP collector alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/collector') },
+	console: { summary: 'run the web console alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/console') },
 	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') },
 	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') }
 };
@@ -26,9 +32,14 @@ if (!cmd) {
 try {
 	await (await cmd.load()).run(args);
 } catch (e) {
-	if (e instanceof ConfigError) {
+	if (e instanceof ConfigError || e instanceof RunbookError) {
+		// EX_CONFIG (sysexits.h): a supervisor should not restart-loop on a bad setting
 		console.error(e.message);
 		process.exit(78);
+	}
+	if (e instanceof StartupError) {
+		console.error(`cannot start: ${e.message}`);
+		process.exit(1);
 	}
 	throw e;
 }

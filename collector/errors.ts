@@ -36,6 +36,16 @@ export class DecodeError extends CollectorError {
 	}
 }
 
+/** The engine refused the request's rows as data (a value it cannot parse): permanent, 400. */
+export class RefusedByStoreError extends CollectorError {
+	readonly httpStatus = 400;
+	readonly grpcCode = GrpcCode.INVALID_ARGUMENT;
+	constructor(detail: string) {
+		super(`the store refused the data: ${detail}`);
+		this.name = 'RefusedByStoreError';
+	}
+}
+
 /** The body exceeds the limit on the wire or after decompression (permanent: 413). */
 export class PayloadTooLargeError extends CollectorError {
 	readonly httpStatus = 413;

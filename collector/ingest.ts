@@ -23,7 +23,9 @@ export function decode(signal: SignalName, enc: Encoding, body: Buffer): RowSink
 	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body) : decodeLogsProto(body);
 	let parsed: unknown;
 	try {
-		parsed = JSON.parse(body.toString('utf8'));
+		const text = body.toString('utf8');
+		// "\ud800" escapes parse into lone surrogates, which ClickHouse refuses: make them U+FFFD.
+		parsed = /\\u[dD][89a-fA-F]/.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
 	} catch (e) {
 		throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
 	}
@@ -35,15 +37,20 @@ export async function ingest(ctx: IngestContext, signal: SignalName, enc: Encodi
 	if (ctx.stopping) throw new UnavailableError('the collector is shutting down', ctx.retryAfterSeconds);
 	const sink = decode(signal, enc, body);
 	const c = ctx.metrics.signals[signal];
-	c.received += sink.rows.length + sink.rejected;
+	const rows = sink.count;
+	c.received += rows + sink.rejected;
 	c.rejected += sink.rejected;
-	if (sink.rows.length > 0) {
+	if (rows > 0) {
 		try {
-			await ctx.writer.write(signal, sink.rows);
+			await ctx.writer.write(signal, sink.body(), rows);
 		} catch (e) {
-			c.refused += sink.rows.length;
+			c.refused += rows;
 			throw e;
 		}
 	}
 	return exportResponse(signal, enc, sink.rejected, sink.errorMessage);
+}
+
+function wellFormed(_key: string, v: unknown): unknown {
+	return typeof v === 'string' ? (v as string & { toWellFormed(): string }).toWellFormed() : v;
 }

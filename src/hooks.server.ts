@@ -3,7 +3,8 @@
  * for JSON endpoints, and the sign-in gate. Pages and endpoints still call authorize() for their
  * permission; this is the outer wall, not the only one.
  */
-import { json, redirect, type Handle } from '@sveltejs/kit';
+import { json, redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { randomUUID } from 'node:crypto';
 import {
 	SESSION_COOKIE,
 	deleteSessionCookie,
@@ -62,4 +63,12 @@ export const handle: Handle = async ({ event, resolve }) => {
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('x-frame-options', 'DENY');
 	return response;
+};
+
+/** Unexpected errors: the log gets the detail, the user a reference to quote. */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status === 404) return { message };
+	const ref = randomUUID().slice(0, 8);
+	console.error(`[${ref}] ${event.request.method} ${event.url.pathname}:`, error);
+	return { message: `Something went wrong (reference ${ref}).` };
 };

@@ -76,7 +76,7 @@ describe('migrations on embedded chDB', () => {
 			ttlKeysDays: 7
 		});
 		expect(out).toBe(
-			"CREATE TABLE x ON CLUSTER main () ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/x', '{replica}') TTL d + 7"
+			"CREATE TABLE x ON CLUSTER main () ENGINE = ReplicatedMergeTree('/clickhouse/tables/{database}/x', '{replica}') TTL d + 7"
 		);
 		expect(splitStatements('-- c\nA;\nB;\n')).toEqual(['A', 'B']);
 		expect(raw('x').text).toBe('x');

@@ -3,44 +3,70 @@
  * chDB holds its data directory exclusively. With CLICKHOUSE_URL set it works the same against a
  * server (use `syncscope collector` / `syncscope console` to scale them separately).
  */
-import { loadConfig, setConfig } from '../../src/lib/server/config';
-import { createDb, setDb } from '../../src/lib/server/db';
+import { loadConfig, setConfig, type Config } from '../../src/lib/server/config';
+import { createDb, setDb, type Db } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
+import { configureLogging, logger } from '../../src/lib/server/log';
 import { ensureFirstAdmin } from '../../src/lib/server/auth';
-import { startCollector } from '../../collector/index';
+import { startCollector, type Collector } from '../../collector/index';
+import { startConsole, type ConsoleServer } from '../console-server';
+import { describeStore, onShutdown, waitForStore } from '../lifecycle';
+import { loadRunbookFiles, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
+import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { loadLatestCatalogue } from '../../src/lib/server/flows/versions';
-import { startConsole } from '../console-server';
 
-export async function run(): Promise<void> {
-	const config = setConfig(loadConfig());
+export interface Syncscope {
+	config: Config;
+	db: Db;
+	collector: Collector;
+	web: ConsoleServer;
+	/** drain: console first (no new actions), then the collector flushes what it acknowledged, then the store */
+	close(): Promise<void>;
+}
+
+/** Migrate, then start collector and console in this process (also used by `syncscope demo`). */
+export async function startSyncscope(config: Config): Promise<Syncscope> {
+	setConfig(config);
+	configureLogging({ level: config.logLevel });
+	const log = logger('start');
+	// runbooks/*.yaml are validated at start: every problem, with file and path, before serving
+	setRunbookFiles(loadRunbookFiles());
 	const db = createDb(config);
 	setDb(db);
+	await waitForStore(db, log, config.startupTimeoutMs);
 	const applied = await migrate(db, config);
-	if (applied.length) console.log(`migrations applied: ${applied.join(', ')}`);
+	if (applied.length) log.info('migrations applied', { applied });
 	await ensureFirstAdmin(config);
 	// the flow catalogue in use is the newest version saved in the console (config/flows.yaml is v0)
 	const catalogueVersion = await loadLatestCatalogue(db);
-	if (catalogueVersion > 0) console.log(`flow catalogue: version ${catalogueVersion}`);
+	if (catalogueVersion > 0) log.info('flow catalogue loaded', { version: catalogueVersion });
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);
+	const stopAutoRetry = startAutoRetry();
 	const alerts = startAlerts({ db });
-	console.log(
-		`Syncscope is running\n  console:   http://localhost:${web.port}\n  OTLP/HTTP: http://localhost:${collector.httpPort}\n  OTLP/gRPC: localhost:${collector.grpcPort}\n  data:      ${db.kind === 'embedded' ? config.dataDir : config.clickhouseUrl}`
-	);
-
-	let stopping = false;
-	const stop = async (signal: string) => {
-		if (stopping) return;
-		stopping = true;
-		console.log(`${signal}: draining…`);
-		alerts.stop();
-		await web.close();
-		await collector.shutdown();
-		await db.close();
-		process.exit(0);
+	return {
+		config,
+		db,
+		collector,
+		web,
+		async close() {
+			stopAutoRetry();
+			alerts.stop();
+			await web.close();
+			await collector.shutdown();
+			await db.close();
+		}
 	};
-	process.on('SIGTERM', () => void stop('SIGTERM'));
-	process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+export function describe(s: Syncscope): string {
+	return `Syncscope is running\n  console:   http://localhost:${s.web.port}\n  OTLP/HTTP: http://localhost:${s.collector.httpPort}\n  OTLP/gRPC: localhost:${s.collector.grpcPort}\n  data:      ${describeStore(s.config)}`;
+}
+
+export async function run(): Promise<void> {
+	const s = await startSyncscope(loadConfig());
+	console.log(describe(s));
+	onShutdown(logger('start'), () => s.close());
 }

@@ -49,6 +49,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 			if (!failed) reject(e);
 			failed = true;
 		});
+		// a client that goes away mid-body must not leave the request pending forever
+		req.on('close', () => {
+			if (!failed && !req.complete) reject(new DecodeError('the client closed the connection before the body was complete'));
+			failed = true;
+		});
 	});
 }
 

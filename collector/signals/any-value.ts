@@ -20,8 +20,18 @@ const MAX_DEPTH = 32;
 
 /** Read an AnyValue message (reader positioned at its first byte, ending at `end`) as text. */
 export function anyValueText(r: Reader, end: number): string {
-	const raw = anyValueRaw(r, end, 0);
-	return rawText(raw);
+	// Fast path for the common case, an AnyValue holding only string_value (tag 0x0a).
+	const b = r.buf;
+	const p = r.pos;
+	if (b[p] === 0x0a && p + 1 < end && b[p + 1] < 0x80 && p + 2 + b[p + 1] === end) {
+		r.pos = p + 1;
+		const outer = r.end;
+		r.end = end;
+		const s = r.string();
+		r.end = outer;
+		return s;
+	}
+	return rawText(anyValueRaw(r, end, 0));
 }
 
 function anyValueRaw(r: Reader, end: number, depth: number): Raw {
@@ -144,12 +154,6 @@ export function readKeyValue(r: Reader, end: number): void {
 	r.end = outer;
 	KV.key = key;
 	KV.value = val;
-}
-
-/** Read one KeyValue and return it as a JSON object member `"key":"value"`. */
-export function keyValueMember(r: Reader, end: number): string {
-	readKeyValue(r, end);
-	return JSON.stringify(KV.key) + ':' + JSON.stringify(KV.value);
 }
 
 // ---- OTLP/JSON --------------------------------------------------------------------------------

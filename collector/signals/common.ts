@@ -70,15 +70,6 @@ export function decodeScope(r: Reader, end: number): ScopeInfo {
 	return { name, version, attributes };
 }
 
-/** Repeated KeyValue at `field` inside the current message, read in the caller's loop. */
-export function attributeMember(r: Reader, t: number): string {
-	expectWire(t, WIRE_LEN, 'attributes');
-	const e = r.sub();
-	readKeyValue(r, e);
-	r.pos = e;
-	return q(KV.key) + ':' + q(KV.value);
-}
-
 // ---- OTLP/JSON --------------------------------------------------------------------------------
 
 export function obj(v: unknown, what: string): Record<string, unknown> {

@@ -3,9 +3,13 @@
  * per-item rejections that become the response's partial_success
  * (https://opentelemetry.io/docs/specs/otlp/#partial-success).
  */
+import type { RowWriter } from './row-writer';
+
 export interface DecodedRows {
 	/** newline-terminated JSONCompactEachRow rows, in the writer's column order */
-	rows: string[];
+	body(): Buffer;
+	/** how many rows body() holds */
+	readonly count: number;
 	/** items rejected individually (bad ids, end before start, …) */
 	rejected: number;
 	/** the first rejection's reason, with the count */
@@ -13,9 +17,20 @@ export interface DecodedRows {
 }
 
 export class RowSink implements DecodedRows {
+	/** rows as strings (OTLP/JSON and logs) … */
 	rows: string[] = [];
+	/** … or written straight into bytes (protobuf traces, the hot path) */
+	writer: RowWriter | null = null;
 	rejected = 0;
 	private firstError = '';
+
+	body(): Buffer {
+		return this.writer ? this.writer.body() : Buffer.from(this.rows.join(''));
+	}
+
+	get count(): number {
+		return this.writer ? this.writer.rows : this.rows.length;
+	}
 
 	reject(reason: string): void {
 		if (this.rejected++ === 0) this.firstError = reason;

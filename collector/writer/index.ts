@@ -7,7 +7,7 @@
  */
 import type { Config } from '../../src/lib/server/config';
 import type { Db } from '../../src/lib/server/db';
-import { QueueFullError, UnavailableError } from '../errors';
+import { QueueFullError, RefusedByStoreError, UnavailableError } from '../errors';
 import type { Metrics, SignalName } from '../metrics';
 import { LOG_COLUMNS } from '../signals/logs';
 import { TRACE_COLUMNS } from '../signals/traces';
@@ -26,7 +26,7 @@ export class Writer {
 	constructor(
 		private readonly db: Db,
 		private readonly config: Config,
-		private readonly metrics: Metrics,
+		metrics: Metrics,
 		private readonly log: (msg: string) => void = (m) => console.warn(m)
 	) {
 		const make = (signal: SignalName, table: string, columns: readonly string[]) =>
@@ -36,6 +36,7 @@ export class Writer {
 				columns,
 				lingerMs: config.batchLingerMs,
 				maxRows: config.batchMaxRows,
+				concurrency: config.insertConcurrency,
 				attempts: config.insertAttempts,
 				backoffMs: (n) => Math.min(1000, 50 * 2 ** (n - 1)),
 				onInsert: (rows, seconds) => {
@@ -49,6 +50,7 @@ export class Writer {
 					metrics.signals[signal].insertFailures++;
 					this.log(`collector: insert into ${table} failed: ${(e as Error)?.message ?? e}`);
 				},
+				onRefusedData: (e) => new RefusedByStoreError(((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 500)),
 				onGaveUp: (e) => {
 					this.markDown(e);
 					return new UnavailableError('the store is unavailable; retry later', config.retryAfterSeconds);
@@ -67,16 +69,15 @@ export class Writer {
 	}
 
 	/** Queue rows for insert; resolves when they are stored. Throws 429/503 errors at once when refusing. */
-	write(signal: SignalName, rows: string[]): Promise<void> {
+	write(signal: SignalName, body: Buffer, rows: number): Promise<void> {
 		if (!this.healthy) {
 			this.pingSoon();
 			return Promise.reject(new UnavailableError(`the store is unavailable (${this.lastError}); retry later`, this.config.retryAfterSeconds));
 		}
-		const body = Buffer.from(rows.join(''));
 		if (this.queuedBytes + body.length > this.config.maxQueuedBytes) {
 			return Promise.reject(new QueueFullError(this.config.retryAfterSeconds));
 		}
-		return this.tables[signal].append(body, rows.length);
+		return this.tables[signal].append(body, rows);
 	}
 
 	async flush(): Promise<void> {

@@ -9,8 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/lib/server/db';
 
-/** Concurrent inserts per table: one can parse while the other merges into parts. */
-const MAX_INFLIGHT = 2;
 
 interface Waiter {
 	resolve(): void;
@@ -19,6 +17,7 @@ interface Waiter {
 
 class Batch {
 	readonly chunks: Buffer[] = [];
+	readonly chunkRows: number[] = [];
 	readonly waiters: Waiter[] = [];
 	readonly token = randomUUID();
 	rows = 0;
@@ -31,6 +30,8 @@ export interface TableWriterOptions {
 	columns: readonly string[];
 	lingerMs: number;
 	maxRows: number;
+	/** inserts in flight at once; while all are busy the open batch keeps growing */
+	concurrency: number;
 	attempts: number;
 	/** delay before retry n (1-based) */
 	backoffMs: (attempt: number) => number;
@@ -38,6 +39,8 @@ export interface TableWriterOptions {
 	onAttemptFailed(e: unknown): void;
 	/** all attempts failed: the error every waiter receives */
 	onGaveUp(e: unknown): unknown;
+	/** the engine refused one request's rows as data (not an outage): the error its waiter receives */
+	onRefusedData(e: unknown): unknown;
 }
 
 export class TableWriter {
@@ -64,6 +67,7 @@ export class TableWriter {
 	append(body: Buffer, rows: number): Promise<void> {
 		const b = (this.open ??= new Batch());
 		b.chunks.push(body);
+		b.chunkRows.push(rows);
 		b.rows += rows;
 		b.bytes += body.length;
 		const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
@@ -85,7 +89,7 @@ export class TableWriter {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = null;
 		this.due = true;
-		if (this.inflight < MAX_INFLIGHT || full) this.seal();
+		if (this.inflight < this.o.concurrency || full) this.seal();
 		this.pump();
 	}
 
@@ -97,9 +101,28 @@ export class TableWriter {
 	}
 
 	private pump(): void {
-		if (this.ready.length === 0 && this.due && this.inflight < MAX_INFLIGHT) this.seal();
-		while (this.inflight < MAX_INFLIGHT && this.ready.length > 0) void this.run(this.ready.shift()!);
+		if (this.ready.length === 0 && this.due && this.inflight < this.o.concurrency) this.seal();
+		while (this.inflight < this.o.concurrency && this.ready.length > 0) void this.run(this.ready.shift()!);
 		if (this.inflight === 0 && this.ready.length === 0 && !this.open) for (const r of this.idle.splice(0)) r();
+	}
+
+	/** One insert with up to `attempts` tries under the same dedup token; the last error, or null. */
+	private async insert(body: Buffer, rows: number, token: string): Promise<unknown> {
+		let error: unknown = null;
+		for (let attempt = 1; attempt <= this.o.attempts; attempt++) {
+			const started = performance.now();
+			try {
+				await this.o.db.insertRaw(this.o.table, body, { format: 'JSONCompactEachRow', columns: this.o.columns, dedupToken: token });
+				this.o.onInsert(rows, (performance.now() - started) / 1000);
+				return null;
+			} catch (e) {
+				error = e;
+				this.o.onAttemptFailed(e);
+				if (isDataError(e)) return e; // the same rows would be refused again
+				if (attempt < this.o.attempts) await new Promise((r) => setTimeout(r, this.o.backoffMs(attempt)));
+			}
+		}
+		return error;
 	}
 
 	private async run(b: Batch): Promise<void> {
@@ -107,28 +130,37 @@ export class TableWriter {
 		this.inflightRows += b.rows;
 		this.inflightBytes += b.bytes;
 		const body = b.chunks.length === 1 ? b.chunks[0] : Buffer.concat(b.chunks, b.bytes);
-		let error: unknown = null;
-		for (let attempt = 1; attempt <= this.o.attempts; attempt++) {
-			const started = performance.now();
-			try {
-				await this.o.db.insertRaw(this.o.table, body, { format: 'JSONCompactEachRow', columns: this.o.columns, dedupToken: b.token });
-				this.o.onInsert(b.rows, (performance.now() - started) / 1000);
-				error = null;
-				break;
-			} catch (e) {
-				error = e;
-				this.o.onAttemptFailed(e);
-				if (attempt < this.o.attempts) await new Promise((r) => setTimeout(r, this.o.backoffMs(attempt)));
+		const error = await this.insert(body, b.rows, b.token);
+		if (error === null) for (const w of b.waiters) w.resolve();
+		else if (isDataError(error)) {
+			// One request's rows were refused by the engine: insert each request alone so that only
+			// its sender gets the error and the others are stored (a poison row must not look like
+			// an outage and make every client retry it forever).
+			for (let i = 0; i < b.chunks.length; i++) {
+				const e = b.chunks.length === 1 ? error : await this.insert(b.chunks[i], b.chunkRows[i], `${b.token}-${i}`);
+				if (e === null) b.waiters[i].resolve();
+				else b.waiters[i].reject(isDataError(e) ? this.o.onRefusedData(e) : this.o.onGaveUp(e));
 			}
+		} else {
+			const reason = this.o.onGaveUp(error);
+			for (const w of b.waiters) w.reject(reason);
 		}
 		this.inflight--;
 		this.inflightRows -= b.rows;
 		this.inflightBytes -= b.bytes;
-		if (error === null) for (const w of b.waiters) w.resolve();
-		else {
-			const reason = this.o.onGaveUp(error);
-			for (const w of b.waiters) w.reject(reason);
-		}
 		this.pump();
 	}
+}
+
+/**
+ * ClickHouse errors that mean "these rows are bad" rather than "the store is unavailable":
+ * parse and type errors (error codes in src/Common/ErrorCodes.cpp).
+ */
+const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 38, 41, 53, 69, 72, 117, 131, 321]);
+
+export function isDataError(e: unknown): boolean {
+	// @clickhouse/client errors carry the code as a property; chDB's only in the message
+	const prop = String((e as { code?: unknown })?.code ?? '');
+	const code = /^\d+$/.test(prop) ? prop : /Code: (\d+)\./.exec((e as Error)?.message ?? '')?.[1];
+	return code !== undefined && DATA_ERROR_CODES.has(Number(code));
 }

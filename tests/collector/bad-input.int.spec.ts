@@ -73,6 +73,15 @@ describe('OTLP/JSON', () => {
 		expect(n[0].n).toBe(2);
 	});
 
+	it('lone surrogates (valid JSON escapes ClickHouse refuses) are stored as U+FFFD', async () => {
+		const body = tracesJson(sampleTraces(1, 'surrogate')) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
+		body.resourceSpans[0].scopeSpans[0].spans[0].name = 'half \ud800 pair';
+		const res = await post(h.base, '/v1/traces', JSON.stringify(body), JSON_CT);
+		expect(res.status).toBe(200);
+		const rows = await h.t.db.query<{ SpanName: string }>(sql`SELECT SpanName FROM otel_traces WHERE ServiceName = 'surrogate'`);
+		expect(rows).toEqual([{ SpanName: 'half \ufffd pair' }]);
+	});
+
 	it('int64 as string or number, enum names, hex ids in any case', async () => {
 		const body = {
 			resourceSpans: [
@@ -87,7 +96,7 @@ describe('OTLP/JSON', () => {
 									name: 'n',
 									kind: 'SPAN_KIND_CONSUMER',
 									startTimeUnixNano: Date.now() * 1e6,
-									endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n + 5n),
+									endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n + 1_000_000n),
 									attributes: [{ key: 'big', value: { intValue: '9007199254740993' } }],
 									status: { code: 2 }
 								}

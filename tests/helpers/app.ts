@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { BUILD_HANDLER } from '../../cli/console-server';
 import type { Config } from '../../src/lib/server/config';
@@ -27,10 +28,16 @@ export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp>
 	delete process.env.ORIGIN;
 	process.env.PROTOCOL_HEADER = 'x-forwarded-proto';
 	process.env.HOST_HEADER = 'x-forwarded-host';
-	const { handler } = (await import(BUILD_HANDLER)) as { handler: Handler };
+	// the client address comes from x-forwarded-for, so tests can play several IPs
+	process.env.ADDRESS_HEADER = 'x-forwarded-for';
+	process.env.XFF_DEPTH = '1';
+	// build/ is externalised in vite.config.ts (test.server.deps.external): Node loads the built
+	// chunks itself, so `_layout.svelte.js-….js` does not go through the Svelte plugin again.
+	const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
 	const server = createServer((req, res) => {
 		req.headers['x-forwarded-proto'] ??= 'http';
 		req.headers['x-forwarded-host'] ??= req.headers.host;
+		req.headers['x-forwarded-for'] ??= '127.0.0.1';
 		handler(req, res, () => {
 			res.statusCode = 404;
 			res.end();
@@ -52,11 +59,16 @@ export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp>
 /** A client that keeps the session cookie and sends a same-origin Origin header on writes. */
 export class Client {
 	cookie = '';
-	constructor(readonly base: string) {}
+	constructor(
+		readonly base: string,
+		/** the client IP the app sees (x-forwarded-for) */
+		readonly ip = '127.0.0.1'
+	) {}
 
 	async fetch(path: string, init: RequestInit & { origin?: string | null; json?: unknown; form?: Record<string, string> } = {}): Promise<Response> {
 		const headers = new Headers(init.headers);
 		if (this.cookie) headers.set('cookie', this.cookie);
+		headers.set('x-forwarded-for', this.ip);
 		const method = init.method ?? (init.json !== undefined || init.form ? 'POST' : 'GET');
 		if (init.origin !== null && !['GET', 'HEAD'].includes(method)) headers.set('origin', init.origin ?? this.base);
 		let body = init.body;

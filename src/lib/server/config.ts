@@ -26,6 +26,10 @@ export const configSchema = z.object({
 	clickhouseDatabase: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
 	/** cluster name for ON CLUSTER DDL (server mode only) */
 	clickhouseCluster: z.string().regex(/^[A-Za-z0-9_]*$/).default(''),
+	/** HTTP transport: abort a ClickHouse request after this long */
+	clickhouseRequestTimeoutMs: positiveInt.default(60_000),
+	/** HTTP transport: sockets per process */
+	clickhouseMaxConnections: positiveInt.default(10),
 
 	port: port.default(3000),
 	host: z.string().default('0.0.0.0'),
@@ -35,6 +39,8 @@ export const configSchema = z.object({
 	otlpHttpPort: port.default(4318),
 	otlpGrpcPort: port.default(4317),
 	otlpHost: z.string().default('0.0.0.0'),
+	/** `syncscope collector`: /healthz, /readyz, /metrics (the OpenTelemetry Collector's health_check port) */
+	opsPort: port.default(13133),
 	/** request body limit, applied before and after decompression */
 	maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
 	/** group commit: wait at most this long for more requests to share an insert */
@@ -43,6 +49,8 @@ export const configSchema = z.object({
 	batchMaxRows: positiveInt.default(50_000),
 	/** back-pressure: refuse (429) when more than this many bytes of rows wait for insert */
 	maxQueuedBytes: positiveInt.default(256 * 1024 * 1024),
+	/** group commit: inserts in flight per table; while they run the next batch keeps growing */
+	insertConcurrency: positiveInt.max(16).default(2),
 	/** insert attempts (same dedup token each time) before answering 503 */
 	insertAttempts: positiveInt.default(3),
 	/** seconds clients are told to wait on 429/503 */
@@ -57,6 +65,19 @@ export const configSchema = z.object({
 	/** extra attribute names that feed the business-key index, per key name */
 	keyAliases: z.record(z.string().regex(/^[a-z0-9_]{1,64}$/), z.array(attributeName)).default({}),
 
+	/** host:port pairs action webhooks may reach although they resolve to private/loopback addresses */
+	actionAllowlist: z
+		.string()
+		.default('')
+		.transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+	/** base64 of 32 bytes that encrypts action-endpoint secrets; default: a key file in dataDir */
+	secretKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of exactly 32 bytes').optional(),
+	/** webhook delivery attempts (with exponential back-off and jitter) before giving up */
+	deliveryAttempts: positiveInt.default(5),
+	deliveryBackoffMs: positiveInt.default(2000),
+	deliveryTimeoutMs: positiveInt.default(10_000),
+	/** runbook files (YAML), validated at start */
+	runbooksDir: z.string().default('runbooks'),
 	/** SLA: how far back a transaction may have started and still show activity in a window (days) */
 	slaLookbackDays: positiveInt.default(8),
 	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
@@ -73,6 +94,12 @@ export const configSchema = z.object({
 			})
 		)
 		.default([]),
+	/** when set, GET /metrics requires `Authorization: Bearer <token>` */
+	metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+	/** graceful shutdown: how long in-flight requests and queued rows may take before exit */
+	shutdownTimeoutMs: positiveInt.default(10_000),
+	/** at start, wait this long for ClickHouse to answer before giving up */
+	startupTimeoutMs: z.coerce.number().int().min(0).default(60_000),
 
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
@@ -92,16 +119,20 @@ const envNames: Record<keyof Config, string> = {
 	clickhousePassword: 'CLICKHOUSE_PASSWORD',
 	clickhouseDatabase: 'CLICKHOUSE_DATABASE',
 	clickhouseCluster: 'CLICKHOUSE_CLUSTER',
+	clickhouseRequestTimeoutMs: 'CLICKHOUSE_REQUEST_TIMEOUT_MS',
+	clickhouseMaxConnections: 'CLICKHOUSE_MAX_CONNECTIONS',
 	port: 'PORT',
 	host: 'HOST',
 	origin: 'ORIGIN',
 	otlpHttpPort: 'OTLP_HTTP_PORT',
 	otlpGrpcPort: 'OTLP_GRPC_PORT',
 	otlpHost: 'OTLP_HOST',
+	opsPort: 'SYNCSCOPE_OPS_PORT',
 	maxBodyBytes: 'SYNCSCOPE_MAX_BODY_BYTES',
 	batchLingerMs: 'SYNCSCOPE_BATCH_LINGER_MS',
 	batchMaxRows: 'SYNCSCOPE_BATCH_MAX_ROWS',
 	maxQueuedBytes: 'SYNCSCOPE_MAX_QUEUED_BYTES',
+	insertConcurrency: 'SYNCSCOPE_INSERT_CONCURRENCY',
 	insertAttempts: 'SYNCSCOPE_INSERT_ATTEMPTS',
 	retryAfterSeconds: 'SYNCSCOPE_RETRY_AFTER_SECONDS',
 	ingestAuth: 'SYNCSCOPE_INGEST_AUTH',
@@ -109,10 +140,19 @@ const envNames: Record<keyof Config, string> = {
 	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
 	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
+	actionAllowlist: 'SYNCSCOPE_ACTION_ALLOWLIST',
+	secretKey: 'SYNCSCOPE_SECRET_KEY',
+	deliveryAttempts: 'SYNCSCOPE_DELIVERY_ATTEMPTS',
+	deliveryBackoffMs: 'SYNCSCOPE_DELIVERY_BACKOFF_MS',
+	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',
+	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
 	slaLookbackDays: 'SYNCSCOPE_SLA_LOOKBACK_DAYS',
 	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
 	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
 	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',
+	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
+	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
+	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',

@@ -22,7 +22,10 @@ export function createDb(c: Config): Db {
 			url: c.clickhouseUrl,
 			username: c.clickhouseUser,
 			password: c.clickhousePassword,
-			database: c.clickhouseDatabase
+			database: c.clickhouseDatabase,
+			requestTimeoutMs: c.clickhouseRequestTimeoutMs,
+			maxOpenConnections: c.clickhouseMaxConnections,
+			cluster: c.clickhouseCluster || undefined
 		});
 	}
 	return new EmbeddedDb(c.dataDir);

@@ -54,9 +54,15 @@ ARRAY JOIN ${selectFor('LogAttributes', c)} AS kv`;
 }
 
 /** Create the views for the current aliases and drop views for earlier alias sets. */
-export async function ensureKeyViews(db: Db, c: Pick<Config, 'keyAliases'>, onCluster = ''): Promise<void> {
+export async function ensureKeyViews(
+	db: Db,
+	c: Pick<Config, 'keyAliases'>,
+	onCluster = '',
+	/** the cluster variant points the views at local tables (cluster.ts) */
+	rewrite: (ddl: string) => string = (ddl) => ddl
+): Promise<void> {
 	const defs = keyViewDefinitions(c, onCluster);
-	for (const d of defs) await db.exec(raw(d.ddl));
+	for (const d of defs) await db.exec(raw(rewrite(d.ddl)));
 	const existing = await db.query<{ name: string }>(
 		sql`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'business\\_keys\\_%\\_mv\\_%'`
 	);

@@ -1,21 +1,25 @@
 /**
  * Migrations runner: numbered, idempotent .sql files in clickhouse/migrations/, applied in order and
  * recorded in syncscope_migrations. Every statement is IF NOT EXISTS, so two runners racing (two
- * `syncscope migrate` at once) or a second run do no harm.
+ * `syncscope migrate` at once) or a second run do no harm. With a cluster configured, sharded tables
+ * get a local table plus a Distributed table (cluster.ts); then the configured TTLs are applied to
+ * existing tables (retention.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config';
+import { clusterStatements, replicatedEngine } from './cluster';
 import { ensureKeyViews } from './key-index';
+import { applyRetention } from './retention';
 import { raw, sql } from './sql';
 import type { Db } from './types';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../clickhouse/migrations', import.meta.url));
 
 type TemplateConfig = Pick<Config, 'clickhouseCluster' | 'ttlTracesDays' | 'ttlLogsDays' | 'ttlKeysDays'> &
-	Partial<Pick<Config, 'keyAliases'>>;
+	Partial<Pick<Config, 'keyAliases' | 'clickhouseDatabase'>>;
 
 /** Expand {{on_cluster}}, {{engine:table[:Engine]}} and {{ttl_*}} in a migration file. */
 export function renderMigration(text: string, c: TemplateConfig): string {
@@ -23,11 +27,19 @@ export function renderMigration(text: string, c: TemplateConfig): string {
 	return text
 		.replaceAll('{{on_cluster}}', cluster ? `ON CLUSTER ${cluster}` : '')
 		.replace(/\{\{engine:([a-z0-9_]+)(?::([A-Za-z]+))?\}\}/g, (_m, table: string, engine = 'MergeTree') =>
-			cluster ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/${table}', '{replica}')` : engine
+			cluster ? replicatedEngine(table, engine) : engine
 		)
 		.replaceAll('{{ttl_traces_days}}', String(c.ttlTracesDays))
 		.replaceAll('{{ttl_logs_days}}', String(c.ttlLogsDays))
 		.replaceAll('{{ttl_keys_days}}', String(c.ttlKeysDays));
+}
+
+/** The statements a migration runs: rendered, split, and expanded for the cluster when one is set. */
+export function renderStatements(text: string, c: TemplateConfig): string[] {
+	const stmts = splitStatements(renderMigration(text, c));
+	if (!c.clickhouseCluster) return stmts;
+	const target = { cluster: c.clickhouseCluster, database: c.clickhouseDatabase ?? 'default' };
+	return stmts.flatMap((s) => clusterStatements(s, target));
 }
 
 /** Split a file into statements at semicolons that end a line; comments are dropped. */
@@ -63,7 +75,7 @@ export async function migrate(db: Db, c: TemplateConfig, dir = MIGRATIONS_DIR): 
 	await db.exec(
 		raw(`CREATE TABLE IF NOT EXISTS syncscope_migrations ${onCluster} (
 			version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)
-		) ENGINE = ${c.clickhouseCluster ? "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/syncscope_migrations', '{replica}')" : 'ReplacingMergeTree'} ORDER BY version`)
+		) ENGINE = ${c.clickhouseCluster ? replicatedEngine('syncscope_migrations', 'ReplacingMergeTree') : 'ReplacingMergeTree'} ORDER BY version`)
 	);
 	const done = new Set(
 		(await db.query<{ version: number }>(sql`SELECT version FROM syncscope_migrations FINAL`)).map((r) => r.version)
@@ -71,13 +83,16 @@ export async function migrate(db: Db, c: TemplateConfig, dir = MIGRATIONS_DIR): 
 	const applied: string[] = [];
 	for (const m of listMigrations(dir)) {
 		if (done.has(m.version)) continue;
-		const rendered = renderMigration(m.text, c);
-		for (const stmt of splitStatements(rendered)) await db.exec(raw(stmt));
+		for (const stmt of renderStatements(m.text, c)) await db.exec(raw(stmt));
 		await db.insertRows('syncscope_migrations', [
 			{ version: m.version, name: m.name, checksum: createHash('sha256').update(m.text).digest('hex') }
 		]);
 		applied.push(m.name);
 	}
-	await ensureKeyViews(db, { keyAliases: c.keyAliases ?? {} }, onCluster);
-	return applied;
+	const target = { cluster: c.clickhouseCluster, database: c.clickhouseDatabase ?? 'default' };
+	await ensureKeyViews(db, { keyAliases: c.keyAliases ?? {} }, onCluster, (ddl) =>
+		c.clickhouseCluster ? clusterStatements(ddl, target)[0] : ddl
+	);
+	const retention = await applyRetention(db, c);
+	return [...applied, ...retention.map((r) => `retention ${r}`)];
 }

@@ -5,11 +5,12 @@
 import { auth } from './auth';
 import { flows } from './flows';
 import { lineage } from './lineage';
+import { exceptions } from './exceptions';
 import type { OpenApiFragment } from './types';
 
 export type { OpenApiFragment } from './types';
 
-const FRAGMENTS: OpenApiFragment[] = [auth, lineage, flows];
+const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows];
 
 export function openApiDocument(fragments: OpenApiFragment[] = FRAGMENTS) {
 	const paths: Record<string, Record<string, unknown>> = {};

@@ -1,0 +1,30 @@
+/**
+ * `syncscope console`: the web console alone, stateless, any number of them behind a load balancer,
+ * against one ClickHouse server or cluster (CLICKHOUSE_URL). SIGTERM drains: new requests get 503,
+ * in-flight ones finish, exit 0.
+ */
+import { loadConfig, setConfig } from '../../src/lib/server/config';
+import { createDb, setDb } from '../../src/lib/server/db';
+import { configureLogging, logger } from '../../src/lib/server/log';
+import { startConsole } from '../console-server';
+import { checkSchema, describeStore, onShutdown, waitForStore } from '../lifecycle';
+
+export async function run(): Promise<void> {
+	const config = setConfig(loadConfig());
+	configureLogging({ level: config.logLevel });
+	const log = logger('console');
+	if (!config.clickhouseUrl) {
+		log.warn('no CLICKHOUSE_URL: the console opens the embedded data directory, which no collector process can share; use `syncscope start`');
+	}
+	const db = createDb(config);
+	setDb(db);
+	await waitForStore(db, log, config.startupTimeoutMs);
+	await checkSchema(db);
+	const web = await startConsole(config);
+	log.info('console ready', { port: web.port, store: describeStore(config) });
+	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));
+	onShutdown(log, async () => {
+		await web.close();
+		await db.close();
+	});
+}

@@ -1,0 +1,15 @@
+/** Canonical JSON (sorted keys, no whitespace) and SHA-256, so a hash never depends on key order. */
+import { createHash } from 'node:crypto';
+
+export function canonicalJson(value: unknown): string {
+	if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	const entries = Object.entries(value as Record<string, unknown>)
+		.filter(([, v]) => v !== undefined)
+		.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function sha256Hex(text: string | Buffer): string {
+	return createHash('sha256').update(text).digest('hex');
+}

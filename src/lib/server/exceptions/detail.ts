@@ -1,0 +1,78 @@
+/** Everything the detail page shows for one exception, assembled from the domain's queries. */
+import { can } from '../auth/roles';
+import type { SessionUser } from '../auth/types';
+import { auditFor, type AuditRow } from '../audit/log';
+import { deliveryLog, type DeliveryLogRow } from '../actions/delivery';
+import { matchRunbook } from '../runbooks/match';
+import { runbooks } from '../runbooks/loader';
+import { renderInstructions } from '../runbooks/render';
+import { failureEvents, getExceptionRow, latestPayload, type ExceptionRow, type FailureEvent } from './queries';
+import { ownerOf } from './owner';
+import { replayNeedsApproval, runbookAllows } from './policy';
+import { pendingRequest, permissionFor } from './service';
+import { actionsFrom, type ActionName } from './state';
+
+export interface TimelineEntry {
+	at: string;
+	kind: 'failure' | 'dead_letter' | 'action' | 'refused' | 'system' | 'resolved';
+	text: string;
+	actor?: string;
+	role?: string;
+	comment?: string;
+	traceId?: string;
+}
+
+export interface ExceptionDetail {
+	exception: ExceptionRow & { owner: string };
+	payload: { payload: string; at: string; traceId: string } | null;
+	runbook: { id: string; title: string; version: number; team: string; escalation: string[]; html: string; autoRetry: { attempts: number; backoff: number }; approval: string } | null;
+	needsApproval: boolean;
+	pending: { requestedBy: string; at: string; comment: string } | null;
+	actions: ActionName[];
+	timeline: TimelineEntry[];
+	deliveries: DeliveryLogRow[];
+}
+
+function describe(r: AuditRow): TimelineEntry {
+	const kind = r.Result !== 'ok' ? 'refused' : r.Role === 'system' ? 'system' : 'action';
+	const verb = r.Action.replaceAll('_', ' ');
+	const move = r.ToState && r.ToState !== r.FromState ? ` (${r.FromState.replaceAll('_', ' ')} → ${r.ToState.replaceAll('_', ' ')})` : '';
+	const text = r.Result === 'ok' ? `${verb}${move}` : `${verb} ${r.Result}`;
+	return { at: r.At, kind, text, actor: r.Actor, role: r.Role, comment: r.Comment || undefined };
+}
+
+function failureText(f: FailureEvent): TimelineEntry {
+	const code = [f.errorClass, f.errorCode].filter(Boolean).join('/');
+	return f.signal === 'log'
+		? { at: f.timestamp.slice(0, 23), kind: 'dead_letter', text: `dead letter from ${f.service}${code ? ` (${code})` : ''}`, traceId: f.traceId }
+		: { at: f.timestamp.slice(0, 23), kind: 'failure', text: `${f.step} ${f.outcome || 'failed'} in ${f.service}${code ? ` (${code})` : ''}${f.errorMessage ? `: ${f.errorMessage}` : ''}`, traceId: f.traceId };
+}
+
+export async function exceptionDetail(id: string, user: SessionUser): Promise<ExceptionDetail | null> {
+	const row = await getExceptionRow(id);
+	if (!row) return null;
+	const [books, payload, history, failures, deliveries] = await Promise.all([runbooks(), latestPayload(id), auditFor('exception', id), failureEvents(id), deliveryLog(id)]);
+	const loaded = matchRunbook(books, row);
+	const rb = loaded?.runbook ?? null;
+	const request = row.state === 'replay_requested' ? pendingRequest(history) : null;
+	const actions = actionsFrom(row.state).filter(
+		(a) => runbookAllows(rb, a) && can(user, permissionFor(a)) && !(request && request.Actor === user.email && (a === 'approve_replay' || a === 'reject_replay'))
+	);
+	const timeline: TimelineEntry[] = [...failures.map(failureText), ...history.map(describe)];
+	if (row.resolvedAt) {
+		timeline.push({ at: row.resolvedAt.slice(0, 23), kind: 'resolved', text: `resolved by successful delivery at ${row.resolvedAt.slice(0, 19)} (trace ${row.resolvedTraceId})`, traceId: row.resolvedTraceId ?? undefined });
+	}
+	timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+	return {
+		exception: { ...row, owner: ownerOf(row.assignee, rb, row.flow) },
+		payload,
+		runbook: loaded && rb
+			? { id: rb.id, title: rb.title, version: loaded.version, team: rb.owner.team, escalation: rb.owner.escalation, html: renderInstructions(rb.instructions), autoRetry: rb.autoRetry, approval: rb.replay.approval === 'amount' ? `above ${rb.replay.amountAbove}` : rb.replay.approval }
+			: null,
+		needsApproval: replayNeedsApproval(rb, row.amount),
+		pending: request ? { requestedBy: request.Actor, at: request.At, comment: request.Comment } : null,
+		actions,
+		timeline,
+		deliveries
+	};
+}

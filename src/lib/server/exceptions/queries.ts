@@ -1,0 +1,279 @@
+/**
+ * Exception queries over exception_events (failures, filled by materialized views), message_successes
+ * (what resolves them) and audit_log (what people did). State is derived here, in one place.
+ */
+import { db, join, raw, sql, type Sql } from '../db';
+import type { ExceptionState } from './state';
+
+export interface ExceptionRow {
+	id: string;
+	flow: string;
+	step: string;
+	messageId: string;
+	idempotencyKey: string;
+	correlationId: string;
+	entityType: string;
+	entityId: string;
+	partner: string;
+	source: string;
+	target: string;
+	service: string;
+	amount: number | null;
+	currency: string;
+	errorClass: string;
+	errorCode: string;
+	errorMessage: string;
+	attempts: number;
+	deadLetters: number;
+	firstSeen: string;
+	lastSeen: string;
+	lastTraceId: string;
+	state: ExceptionState;
+	/** set when a later successful delivery of the same message resolved it */
+	resolvedAt: string | null;
+	resolvedTraceId: string | null;
+	assignee: string;
+}
+
+export interface SqlFilters {
+	ids?: string[];
+	flow?: string;
+	step?: string;
+	system?: string;
+	partner?: string;
+	errorClass?: string;
+	errorCode?: string;
+	state?: ExceptionState[];
+	olderThanMinutes?: number;
+	newerThanMinutes?: number;
+	minAmount?: number;
+	/** correlation ID, message ID, idempotency key or entity ID */
+	key?: string;
+}
+
+/** Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside). */
+function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
+	return sql`
+WITH agg AS (
+	SELECT ExceptionId,
+		any(Flow) AS Flow,
+		argMax(Step, (Signal = 'span', Timestamp)) AS Step,
+		max(MessageId) AS MessageId, max(IdempotencyKey) AS IdempotencyKey,
+		max(CorrelationId) AS CorrelationId, max(EntityType) AS EntityType, max(EntityId) AS EntityId,
+		max(Partner) AS Partner, max(Source) AS Source, max(Target) AS Target,
+		argMax(ServiceName, Timestamp) AS Service,
+		max(Amount) AS Amount, max(Currency) AS Currency,
+		argMaxIf(ErrorClass, Timestamp, ErrorClass != '') AS ErrorClass,
+		argMaxIf(ErrorCode, Timestamp, ErrorCode != '') AS ErrorCode,
+		argMaxIf(ErrorMessage, Timestamp, ErrorMessage != '') AS ErrorMessage,
+		uniqExactIf((TraceId, SpanId), Signal = 'span') AS SpanFailures,
+		uniqExactIf((TraceId, SpanId, Timestamp), Signal = 'log') AS DeadLetters,
+		min(Timestamp) AS FirstSeen, max(Timestamp) AS LastSeen,
+		argMax(TraceId, Timestamp) AS LastTraceId
+	FROM (SELECT * FROM exception_events WHERE ${pre})
+	GROUP BY ExceptionId
+),
+res AS (
+	-- its own light pass over the failures (a CTE is inlined at every use, so agg is not reused)
+	SELECT e.ExceptionId AS ExceptionId,
+		minIf(s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedAt,
+		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedTraceId
+	FROM (
+		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', Timestamp)) AS Step, max(Timestamp) AS LastSeen,
+			arrayFilter(x -> x != '', [max(MessageId), max(IdempotencyKey)]) AS Keys
+		FROM (SELECT * FROM exception_events WHERE ${pre})
+		GROUP BY ExceptionId
+	) AS e
+	ARRAY JOIN Keys AS k
+	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes WHERE ${successFilter}) AS s
+		ON s.Flow = e.Flow AND s.Step = e.Step AND s.KeyValue = k
+	GROUP BY e.ExceptionId
+),
+act AS (
+	SELECT SubjectId AS ExceptionId,
+		argMaxIf(ToState, Seq, ToState != '') AS ActState,
+		maxIf(At, ToState != '') AS ActAt,
+		argMaxIf(JSONExtractString(Data, 'assignee'), Seq, Action = 'assign') AS Assignee
+	FROM audit_log
+	WHERE SubjectType = 'exception' AND Result = 'ok'
+	GROUP BY SubjectId
+)
+SELECT agg.*, agg.ExceptionId AS ExceptionId,
+	if(res.ResolvedAt > toDateTime64(0, 9), res.ResolvedAt, NULL) AS ResolvedAtN,
+	if(res.ResolvedAt > toDateTime64(0, 9), res.ResolvedTraceId, NULL) AS ResolvedTraceIdN,
+	act.Assignee AS Assignee,
+	multiIf(
+		ResolvedAtN IS NOT NULL AND act.ActState != 'discarded', 'resolved',
+		act.ActState IN ('retrying', 'replayed', 'resolved') AND agg.LastSeen > act.ActAt, 'open',
+		act.ActState = '', 'open',
+		act.ActState) AS State
+FROM agg
+LEFT JOIN res ON res.ExceptionId = agg.ExceptionId
+LEFT JOIN act ON act.ExceptionId = agg.ExceptionId
+SETTINGS join_use_nulls = 0`;
+}
+
+function preFilters(f: SqlFilters): Sql {
+	const parts: Sql[] = [raw('1')];
+	if (f.ids?.length) parts.push(sql`ExceptionId IN ${{ 'Array(String)': f.ids }}`);
+	if (f.flow) parts.push(sql`Flow = ${{ String: f.flow }}`);
+	if (f.key) {
+		const k = f.key;
+		parts.push(
+			sql`ExceptionId IN (SELECT ExceptionId FROM exception_events WHERE CorrelationId = ${{ String: k }} OR MessageId = ${{ String: k }} OR IdempotencyKey = ${{ String: k }} OR EntityId = ${{ String: k }})`
+		);
+	}
+	return join(parts, ' AND ');
+}
+
+function postFilters(f: SqlFilters): Sql {
+	const parts: Sql[] = [raw('1')];
+	if (f.step) parts.push(sql`Step = ${{ String: f.step }}`);
+	if (f.system) parts.push(sql`${{ String: f.system }} IN (Source, Target, Service)`);
+	if (f.partner) parts.push(sql`Partner = ${{ String: f.partner }}`);
+	if (f.errorClass) parts.push(sql`ErrorClass = ${{ String: f.errorClass }}`);
+	if (f.errorCode) parts.push(sql`ErrorCode = ${{ String: f.errorCode }}`);
+	if (f.state?.length) parts.push(sql`State IN ${{ 'Array(String)': f.state }}`);
+	if (f.olderThanMinutes) parts.push(sql`FirstSeen < now64(9) - toIntervalMinute(${{ UInt32: f.olderThanMinutes }})`);
+	if (f.newerThanMinutes) parts.push(sql`FirstSeen >= now64(9) - toIntervalMinute(${{ UInt32: f.newerThanMinutes }})`);
+	if (f.minAmount !== undefined) parts.push(sql`Amount >= ${{ Float64: f.minAmount }}`);
+	return join(parts, ' AND ');
+}
+
+interface Raw {
+	ExceptionId: string;
+	Flow: string;
+	Step: string;
+	MessageId: string;
+	IdempotencyKey: string;
+	CorrelationId: string;
+	EntityType: string;
+	EntityId: string;
+	Partner: string;
+	Source: string;
+	Target: string;
+	Service: string;
+	Amount: number | null;
+	Currency: string;
+	ErrorClass: string;
+	ErrorCode: string;
+	ErrorMessage: string;
+	SpanFailures: number;
+	DeadLetters: number;
+	FirstSeen: string;
+	LastSeen: string;
+	LastTraceId: string;
+	ResolvedAtN: string | null;
+	ResolvedTraceIdN: string | null;
+	Assignee: string;
+	State: ExceptionState;
+}
+
+function toRow(r: Raw): ExceptionRow {
+	return {
+		id: r.ExceptionId,
+		flow: r.Flow,
+		step: r.Step,
+		messageId: r.MessageId,
+		idempotencyKey: r.IdempotencyKey,
+		correlationId: r.CorrelationId,
+		entityType: r.EntityType,
+		entityId: r.EntityId,
+		partner: r.Partner,
+		source: r.Source,
+		target: r.Target,
+		service: r.Service,
+		amount: r.Amount,
+		currency: r.Currency,
+		errorClass: r.ErrorClass,
+		errorCode: r.ErrorCode,
+		errorMessage: r.ErrorMessage,
+		// a dead letter without a failed span is still one failed attempt
+		attempts: Math.max(r.SpanFailures, r.DeadLetters > 0 ? 1 : 0),
+		deadLetters: r.DeadLetters,
+		firstSeen: r.FirstSeen,
+		lastSeen: r.LastSeen,
+		lastTraceId: r.LastTraceId,
+		state: r.State,
+		resolvedAt: r.ResolvedAtN,
+		resolvedTraceId: r.ResolvedTraceIdN,
+		assignee: r.Assignee
+	};
+}
+
+/** Exceptions matching the filters, newest failure first, at most `cap` rows. */
+export async function queryExceptions(f: SqlFilters, cap = 5000): Promise<ExceptionRow[]> {
+	const rows = await db().query<Raw>(
+		sql`SELECT * FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)} ORDER BY LastSeen DESC LIMIT ${{ UInt32: cap }}`
+	);
+	return rows.map(toRow);
+}
+
+export type SortKey = 'lastSeen' | 'firstSeen' | 'attempts' | 'amount';
+const SORT_COLUMNS: Record<SortKey, string> = { lastSeen: 'LastSeen', firstSeen: 'FirstSeen', attempts: 'SpanFailures', amount: 'Amount' };
+
+/** One page of exceptions, sorted in ClickHouse, and how many match in all. */
+export async function queryPage(f: SqlFilters, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ total: number; rows: ExceptionRow[] }> {
+	// column and direction come from fixed maps, never from the request text
+	const order = raw(`${SORT_COLUMNS[sort]} ${dir === 'asc' ? 'ASC' : 'DESC'}${sort === 'amount' ? ' NULLS LAST' : ''}, ExceptionId`);
+	const rows = await db().query<Raw & { Total: number }>(
+		sql`SELECT *, count() OVER () AS Total FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			ORDER BY ${order} LIMIT ${{ UInt32: limit }} OFFSET ${{ UInt32: offset }}`
+	);
+	if (rows.length === 0 && offset > 0) {
+		const c = await db().query<{ n: number }>(sql`SELECT count() AS n FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}`);
+		return { total: c[0]?.n ?? 0, rows: [] };
+	}
+	return { total: rows[0]?.Total ?? 0, rows: rows.map(toRow) };
+}
+
+/** Counts per error signature (flow, step, class, code) over everything that matches. */
+export async function queryGroups(f: SqlFilters): Promise<{ flow: string; step: string; errorClass: string; errorCode: string; count: number; oldest: string }[]> {
+	return db().query(
+		sql`SELECT Flow AS flow, Step AS step, ErrorClass AS errorClass, ErrorCode AS errorCode, count() AS count, min(FirstSeen) AS oldest
+			FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			GROUP BY flow, step, errorClass, errorCode ORDER BY count DESC, flow, step, errorClass, errorCode LIMIT 200`
+	);
+}
+
+/** One exception, or null. */
+export async function getExceptionRow(id: string): Promise<ExceptionRow | null> {
+	const f = { ids: [id] };
+	// for one exception the primary key (Flow, Step, KeyValue) narrows the successes to its message
+	const successes = sql`(Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM exception_events
+		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k WHERE ExceptionId = ${{ String: id }})`;
+	const rows = await db().query<Raw>(sql`SELECT * FROM (${derived(preFilters(f), successes)}) LIMIT 1`);
+	return rows[0] ? toRow(rows[0]) : null;
+}
+
+/** The newest dead-letter body of an exception (what a replay re-sends), or null without one. */
+export async function latestPayload(id: string): Promise<{ payload: string; at: string; traceId: string } | null> {
+	const rows = await db().query<{ Payload: string; Timestamp: string; TraceId: string }>(
+		sql`SELECT Payload, Timestamp, TraceId FROM exception_events
+			WHERE ExceptionId = ${{ String: id }} AND Signal = 'log' ORDER BY Timestamp DESC LIMIT 1`
+	);
+	return rows[0] ? { payload: rows[0].Payload, at: rows[0].Timestamp, traceId: rows[0].TraceId } : null;
+}
+
+export interface FailureEvent {
+	signal: 'span' | 'log';
+	timestamp: string;
+	traceId: string;
+	spanId: string;
+	service: string;
+	step: string;
+	outcome: string;
+	errorClass: string;
+	errorCode: string;
+	errorMessage: string;
+}
+
+/** Every failure signal of one exception (each span once), oldest first. */
+export async function failureEvents(id: string): Promise<FailureEvent[]> {
+	return db().query<FailureEvent>(
+		sql`SELECT Signal AS signal, Timestamp AS timestamp, TraceId AS traceId, SpanId AS spanId, ServiceName AS service,
+				Step AS step, Outcome AS outcome, ErrorClass AS errorClass, ErrorCode AS errorCode, ErrorMessage AS errorMessage
+			FROM exception_events WHERE ExceptionId = ${{ String: id }}
+			ORDER BY Timestamp LIMIT 1 BY Signal, TraceId, SpanId, Timestamp`
+	);
+}

@@ -1,0 +1,190 @@
+/**
+ * Performing an action on an exception: role, runbook and transition checks, the audit row (which
+ * is also the state change), then the delivery the action implies. Checks run inside the audit
+ * append (audit/log.ts), so two approvers clicking at once (even in two processes) produce one
+ * approval: the second re-reads, finds the state replay_approved and is refused with 409.
+ */
+import { z } from 'zod';
+import { logger } from '../log';
+import { can } from '../auth/roles';
+import type { SessionUser } from '../auth/types';
+import { appendAudit, auditFor, type AuditInput, type AuditRow } from '../audit/log';
+import { matchRunbook } from '../runbooks/match';
+import { runbooks } from '../runbooks/loader';
+import type { Runbook } from '../runbooks/schema';
+import { ActionError } from './errors';
+import { bindingHash, currentBinding } from './binding';
+import { getExceptionRow, type ExceptionRow } from './queries';
+import { replayNeedsApproval, runbookAllows } from './policy';
+import { startDelivery } from './dispatch';
+import { ACTIONS, transitionError, TRANSITIONS, type ActionName, type ExceptionState } from './state';
+
+export const actionInput = z.object({
+	action: z.enum(ACTIONS),
+	comment: z.string().trim().max(4000).default(''),
+	/** for assign: the new owner (an email or a team) */
+	assignee: z.string().trim().max(200).optional()
+});
+export type ActionInput = z.input<typeof actionInput>;
+
+export interface ActionResult {
+	id: string;
+	action: ActionName;
+	state: ExceptionState;
+	/** resolves when the delivery this action started has finished (tests, CLI); routes do not wait */
+	delivery?: Promise<unknown>;
+}
+
+type Actor = Pick<SessionUser, 'email' | 'role'>;
+
+export function permissionFor(action: ActionName) {
+	return action === 'approve_replay' || action === 'reject_replay' ? ('replay:approve' as const) : ('exceptions:act' as const);
+}
+
+export async function runbookFor(e: Pick<ExceptionRow, 'flow' | 'step' | 'errorClass' | 'errorCode'>): Promise<Runbook | null> {
+	return matchRunbook(await runbooks(), e)?.runbook ?? null;
+}
+
+/** The replay request an approval would answer: the newest request_replay row. */
+export function pendingRequest(history: AuditRow[]): AuditRow | null {
+	for (let i = history.length - 1; i >= 0; i--) {
+		const r = history[i];
+		if (r.Result !== 'ok') continue;
+		if (r.Action === 'request_replay') return r;
+	}
+	return null;
+}
+
+/** Deliveries run after the response; a failure is logged, never an unhandled rejection. */
+function background<T>(p: Promise<T>): Promise<T | null> {
+	return p.catch((e) => {
+		logger('exceptions').error('delivery failed unexpectedly', { err: e });
+		return null;
+	});
+}
+
+function refusal(e: unknown): ActionError | null {
+	return e instanceof ActionError ? e : null;
+}
+
+/** Validate and perform one action; throws ActionError (403/404/409) with a reason, audited. */
+export async function performAction(id: string, raw: ActionInput, user: Actor): Promise<ActionResult> {
+	const input = actionInput.parse(raw);
+	const action = input.action;
+	// filled by the check inside the audit append (it may run more than once under contention)
+	const ctx: { exc: ExceptionRow | null; runbook: Runbook | null; extra: Record<string, unknown>; hash: string } = {
+		exc: null,
+		runbook: null,
+		extra: {},
+		hash: ''
+	};
+	try {
+		if (!can(user, permissionFor(action))) throw new ActionError(403, `your role (${user.role}) may not ${action.replace('_', ' ')}`);
+		if (action === 'assign' && !input.assignee) throw new ActionError(400, 'say whom to assign it to');
+		if ((action === 'reject_replay' || action === 'discard') && !input.comment) throw new ActionError(400, `a reason is required to ${action.replace('_', ' ')}`);
+		const row = await appendAudit(async (): Promise<AuditInput> => {
+			const exc = (ctx.exc = await getExceptionRow(id));
+			if (!exc) throw new ActionError(404, `no exception ${id}`);
+			const runbook = (ctx.runbook = await runbookFor(exc));
+			if (!runbookAllows(runbook, action)) throw new ActionError(403, `runbook ${runbook!.id} does not allow ${action.replace('_', ' ')} for this exception`);
+			const bad = transitionError(action, exc.state);
+			if (bad) throw new ActionError(409, bad);
+			const { extra, hash } = await actionChecks(action, exc, runbook, user);
+			ctx.extra = extra;
+			ctx.hash = hash;
+			if (action === 'assign') extra.assignee = input.assignee;
+			return {
+				actor: user.email,
+				role: user.role,
+				action,
+				subjectType: 'exception',
+				subjectId: id,
+				businessKey: exc.correlationId || exc.messageId || exc.idempotencyKey,
+				fromState: exc.state,
+				toState: TRANSITIONS[action].to ?? '',
+				comment: input.comment,
+				payloadSha256: ctx.hash,
+				result: 'ok',
+				data: ctx.extra
+			};
+		});
+		const exc = ctx.exc!;
+		const result: ActionResult = { id, action, state: TRANSITIONS[action].to ?? exc.state };
+		if (action === 'request_replay' && !replayNeedsApproval(ctx.runbook, exc.amount)) {
+			// the runbook lets this replay through without a second person: the policy approves it
+			const approved = await performSystemApproval(id, row, ctx.runbook!);
+			result.state = 'replay_approved';
+			result.delivery = background(startDelivery(exc, approved, row));
+		} else if (action === 'approve_replay') {
+			const request = (await auditFor('exception', id)).find((r) => r.ActionId === ctx.extra.requestActionId)!;
+			result.delivery = background(startDelivery(exc, row, request));
+		} else if (action === 'retry') {
+			result.delivery = background(startDelivery(exc, row, row));
+		}
+		return result;
+	} catch (e) {
+		const r = refusal(e);
+		if (r && r.status !== 404) {
+			await appendAudit(async () => ({
+				actor: user.email,
+				role: user.role,
+				action,
+				subjectType: 'exception',
+				subjectId: id,
+				businessKey: ctx.exc?.correlationId ?? '',
+				fromState: ctx.exc?.state ?? '',
+				comment: input.comment,
+				result: `refused: ${r.reason}`
+			}));
+		}
+		throw e;
+	}
+}
+
+/** Extra checks and recorded data per action (approval binding, requester ≠ approver). */
+async function actionChecks(action: ActionName, exc: ExceptionRow, runbook: Runbook | null, user: Actor): Promise<{ extra: Record<string, unknown>; hash: string }> {
+	if (action === 'request_replay') {
+		const b = await currentBinding(exc.id, exc.flow);
+		if (typeof b === 'string') throw new ActionError(409, b);
+		return {
+			extra: { endpointId: b.endpoint.id, url: b.endpoint.url, binding: b.hash, needsApproval: replayNeedsApproval(runbook, exc.amount), runbook: runbook?.id ?? null },
+			hash: b.payloadSha256
+		};
+	}
+	if (action === 'retry') {
+		const b = await currentBinding(exc.id, exc.flow);
+		// a retry may go out without a dead-letter payload (the middleware re-reads its own copy)
+		if (typeof b === 'string' && !b.startsWith('there is no dead-letter')) throw new ActionError(409, b);
+		return typeof b === 'string' ? { extra: {}, hash: '' } : { extra: { endpointId: b.endpoint.id, url: b.endpoint.url, binding: b.hash }, hash: b.payloadSha256 };
+	}
+	if (action === 'approve_replay' || action === 'reject_replay') {
+		const request = pendingRequest(await auditFor('exception', exc.id));
+		if (!request) throw new ActionError(409, 'there is no replay request to decide');
+		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too)');
+		const req = JSON.parse(request.Data || '{}') as { endpointId: string; binding: string };
+		if (action === 'reject_replay') return { extra: { requestActionId: request.ActionId }, hash: request.PayloadSha256 };
+		const b = await currentBinding(exc.id, exc.flow, req.endpointId);
+		if (typeof b === 'string') throw new ActionError(409, b);
+		if (b.hash !== req.binding) throw new ActionError(409, 'the payload or the target changed since the replay was requested; the request is void, request the replay again');
+		return { extra: { requestActionId: request.ActionId, endpointId: req.endpointId, url: b.endpoint.url, binding: b.hash }, hash: b.payloadSha256 };
+	}
+	return { extra: {}, hash: '' };
+}
+
+async function performSystemApproval(id: string, request: AuditRow, runbook: Runbook): Promise<AuditRow> {
+	const req = JSON.parse(request.Data) as { endpointId: string; url: string; binding: string };
+	return appendAudit(async () => ({
+		actor: `policy:${runbook.id}`,
+		role: 'system',
+		action: 'approve_replay',
+		subjectType: 'exception',
+		subjectId: id,
+		businessKey: request.BusinessKey,
+		fromState: 'replay_requested',
+		toState: 'replay_approved',
+		comment: `no approval needed under runbook ${runbook.id}`,
+		payloadSha256: request.PayloadSha256,
+		result: 'ok',
+		data: { requestActionId: request.ActionId, endpointId: req.endpointId, url: req.url, binding: bindingHash(request.PayloadSha256, { id: req.endpointId, url: req.url }) }
+	}));
+}

@@ -95,6 +95,7 @@ test.describe('SLA dashboards', () => {
 		const created = await page.request.post('/api/v1/users', { data: { ...viewer, role: 'viewer' }, headers: { origin: syncscope.baseURL } });
 		expect(created.status()).toBeLessThan(300);
 		await page.context().clearCookies();
+		expect((await page.request.get('/api/v1/flows/order-to-cash/kpis')).status()).toBe(401);
 		await signIn(page, viewer);
 		expect((await page.goto('/sla'))?.status()).toBe(200);
 		expect((await page.request.get('/api/v1/flows')).status()).toBe(200);

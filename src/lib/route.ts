@@ -25,6 +25,7 @@ export const route = {
 	admin: () => '/admin',
 	adminUsers: () => '/admin/users',
 	adminTokens: () => '/admin/tokens',
+	adminFlows: (q: { version?: number } = {}) => withQuery('/admin/flows', q),
 	api: {
 		lineage: (key: string) => withQuery('/api/v1/lineage', { key }),
 		session: () => '/api/v1/session',

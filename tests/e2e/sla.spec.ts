@@ -84,6 +84,7 @@ test.describe('SLA dashboards', () => {
 		await page.getByRole('button', { name: 'Save new version' }).click();
 		await expect(page.getByRole('status')).toContainText('Saved version 1 (changed: order-to-cash)');
 		await expect(page.locator('.versions')).toContainText('relax order-to-cash success objective');
+		await shot(page, info, 'admin-flows');
 		const flows = await (await page.request.get('/api/v1/flows')).json();
 		expect(flows.version).toBe(1);
 		expect(flows.flows.find((f: { id: string }) => f.id === 'order-to-cash').objectives.successRate).toBe(0.99);

@@ -27,7 +27,7 @@ export const route = {
 	adminTokens: () => '/admin/tokens',
 	adminRunbooks: () => '/admin/runbooks',
 	adminEndpoints: () => '/admin/endpoints',
-	adminFlows: () => '/admin/flows',
+	adminFlows: (q: { version?: number } = {}) => withQuery('/admin/flows', q),
 	api: {
 		lineage: (key: string) => withQuery('/api/v1/lineage', { key }),
 		session: () => '/api/v1/session',

@@ -202,6 +202,11 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 	const early = root('SO-EARLY', from - H, from - H + 500);
 	early.end();
 	span('late update', nowMs - 2 * H, nowMs - 2 * H + 100, base('SO-EARLY', 'crm.update-status', { 'integration.outcome': 'failed' }), undefined, true);
+	// a PO sent before the window and acknowledged inside it: neither a transaction nor a milestone of this window
+	const earlyPo = root('SO-EARLYPO', from - 40 * 60_000, from - 29 * 60_000);
+	span('send PO', from - 30 * 60_000, from - 30 * 60_000 + 100, base('SO-EARLYPO', 'supplier.send-po'), earlyPo.s);
+	earlyPo.end();
+	span('PO ack', nowMs - 3 * H, nowMs - 3 * H + 10, base('SO-EARLYPO', 'supplier.po-ack', { 'integration.outcome': 'success' }));
 	// another flow's transaction
 	span('x', nowMs - H, nowMs - H + 10, { 'integration.flow': 'other-flow', 'integration.correlation_id': 'X-1', 'integration.step': 'a.step' });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogue, catalogueFile, CatalogueError, findFlow, setCatalogue, parseCatalogue } from '../../src/lib/server/flows/catalogue';
 import { listVersions, loadLatestCatalogue, saveVersion, versionDocument, VersionConflictError } from '../../src/lib/server/flows/versions';
+import { sql } from '../../src/lib/server/db';
 import { testDb, type TestDb } from '../helpers/db';
 
 describe('flow catalogue versions', () => {
@@ -21,11 +22,15 @@ describe('flow catalogue versions', () => {
 	it('saves a validated edit as version 1, records who, why and which flows changed, and puts it in use', async () => {
 		const edited = shipped.replace('successRate: 0.995\n      e2eP95: 2m', 'successRate: 0.98\n      e2eP95: 2m');
 		expect(edited).not.toBe(shipped);
-		const v = await saveVersion({ document: edited, author: 'admin@example.com', comment: 'relax o2c objective', baseVersion: 0 }, t.db);
+		const v = await saveVersion({ document: edited, author: 'admin@example.com', role: 'admin', comment: 'relax o2c objective', baseVersion: 0 }, t.db);
 		expect(v).toMatchObject({ version: 1, author: 'admin@example.com', changedFlows: ['order-to-cash'] });
 		expect(findFlow('order-to-cash')?.objectives.successRate).toBe(0.98);
 		const list = await listVersions(t.db);
 		expect(list.map((x) => [x.version, x.comment, x.changedFlows])).toEqual([[1, 'relax o2c objective', ['order-to-cash']]]);
+		const audit = await t.db.query<{ Actor: string; Action: string; SubjectId: string; Comment: string; PayloadSha256: string }>(
+			sql`SELECT Actor, Action, SubjectId, Comment, PayloadSha256 FROM audit_log WHERE SubjectType = 'flow_catalogue'`
+		);
+		expect(audit).toEqual([{ Actor: 'admin@example.com', Action: 'flow_catalogue_save', SubjectId: 'v1', Comment: 'relax o2c objective', PayloadSha256: v.sha256 }]);
 	});
 
 	it('refuses an invalid catalogue and a save on top of a newer version', async () => {

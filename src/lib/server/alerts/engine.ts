@@ -5,6 +5,7 @@
  * so a breach evaluated every minute is one alert, not a storm.
  */
 import { config } from '../config';
+import { logger } from '../log';
 import { db, type Db } from '../db';
 import { catalogue } from '../flows/catalogue';
 import { txFigures } from '../sla/kpis';
@@ -81,15 +82,16 @@ export function startAlerts(opts: { intervalMs?: number; db?: Db } = {}): { stop
 	const g = globalThis as G;
 	if (g[KEY]) return g[KEY];
 	const interval = opts.intervalMs ?? config().alertIntervalSeconds * 1000;
+	const log = logger('alerts');
 	let running = false;
 	const tick = async () => {
 		if (running) return;
 		running = true;
 		try {
 			const r = await runRound(new Date(), opts.db);
-			for (const e of r.events) console.log(`alert ${e.event}: ${e.alertKey} ${e.summary}`);
+			for (const e of r.events) log.info(`alert ${e.event}`, { alert: e.alertKey, summary: e.summary, delivered: e.delivered.length });
 		} catch (err) {
-			console.error(`alert evaluation failed: ${(err as Error).message}`);
+			log.error('alert evaluation failed', { err });
 		} finally {
 			running = false;
 		}

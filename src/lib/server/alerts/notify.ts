@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
+import { logger } from '../log';
 import { signedHeaders } from './signing';
 import type { AlertEvent } from './store';
 
@@ -45,7 +46,7 @@ export async function deliver(e: AlertEvent, hooks: readonly Webhook[], opts: { 
 					if (res.ok) return h.url;
 					if (res.status < 500 && res.status !== 429) break; // permanent: do not retry
 				} catch (err) {
-					console.warn(`alert webhook ${h.url} failed (attempt ${attempt + 1}): ${(err as Error).message}`);
+					logger('alerts').warn('alert webhook failed', { url: h.url, attempt: attempt + 1, err });
 				}
 				await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
 			}

@@ -1,11 +1,12 @@
 /**
  * Versioned editing of the flow catalogue. config/flows.yaml is version 0; every admin save appends
  * a validated document to flow_catalogue_versions with its author, comment and the flows it changed
- * (the table is append-only, so it is also the audit trail of catalogue changes). The newest version
+ * (the table is append-only; each save is also appended to the shared audit log). The newest version
  * is the catalogue in use (loadLatestCatalogue at start, setCatalogue after a save).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { appendAudit } from '../audit/log';
 import { db, sql, type Db } from '../db';
 import { catalogueFile, parseCatalogue, setCatalogue, CatalogueError } from './catalogue';
 import type { Catalogue } from './schema';
@@ -58,7 +59,7 @@ let saving: Promise<unknown> = Promise.resolve();
  * top of someone else's newer save is refused (VersionConflictError) rather than silently lost.
  */
 export async function saveVersion(
-	input: { document: string; author: string; comment: string; baseVersion: number },
+	input: { document: string; author: string; role?: string; comment: string; baseVersion: number },
 	d: Db = db()
 ): Promise<VersionInfo> {
 	const next = parseCatalogue(input.document, 'the edited catalogue');
@@ -73,6 +74,19 @@ export async function saveVersion(
 			{ Version: info.version, Document: input.document, Sha256: info.sha256, Author: info.author, Comment: info.comment, ChangedFlows: changed }
 		]);
 		setCatalogue(next);
+		await appendAudit(async () => ({
+			actor: input.author,
+			role: input.role ?? '',
+			action: 'flow_catalogue_save',
+			subjectType: 'flow_catalogue',
+			subjectId: `v${info.version}`,
+			fromState: `v${current.version}`,
+			toState: `v${info.version}`,
+			comment: input.comment,
+			payloadSha256: info.sha256,
+			result: 'ok',
+			data: { changedFlows: changed }
+		}));
 		return { ...info, createdAt: new Date().toISOString() };
 	});
 	saving = run.catch(() => undefined);

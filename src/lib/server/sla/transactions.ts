@@ -55,7 +55,7 @@ SELECT Flow, CorrelationId, start,
 	t.1 AS step, t.2.3 AS system, t.2.4 AS errClass, t.2.5 AS errCode,
 	if(first.2, first.1, NULL) AS firstTraceMs,
 	amount, currency, partner, eventDelayMs, failedSpans, retrySpans, dupSpans,
-	has(steps, transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(String)': ends }}, '')) AS reachedEnd,
+	reached = 1 AS reachedEnd,
 	outcome IN ('success', '') AND NOT reachedEnd
 		AND transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(Float64)': stuck }}, 0) > 0
 		AND dateDiff('millisecond', start, ${{ 'DateTime64(3)': w.now }}) > transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(Float64)': stuck }}, 0) AS stuck,
@@ -64,12 +64,13 @@ FROM (
 	SELECT Flow, CorrelationId, min(s) AS start, maxMap(tsl) AS sl,
 		-- the first trace: its duration, and whether it succeeded within it (no step ended failed, not only duplicates)
 		argMin((${ms('s', 'e')}, NOT arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(tsl)) AND (notEmpty(tsl) OR td = 0)), s) AS first,
-		groupArrayArray(steps) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
+		max(reached) AS reached, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
 		${ms('min(et)', 'min(es)')} AS eventDelayMs,
 		uniqExactMerge(f) AS failedSpans, uniqExactMerge(r) AS retrySpans, uniqExactMerge(d) AS dupSpans
 	FROM (
 		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, maxMap(StepLast) AS tsl,
-			groupArrayArray(Steps) AS steps, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
+			-- the end step seen in this row's steps: a per-row has(), not an array aggregation
+			max(has(Steps, transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(String)': ends }}, ''))) AS reached, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
 			min(EventTime) AS et, min(EventSeen) AS es,
 			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d,
 			uniqExactMerge(DuplicateSpans) AS td

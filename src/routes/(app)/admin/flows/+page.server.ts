@@ -34,7 +34,7 @@ export const actions: Actions = {
 		const parsed = saveForm.safeParse(form);
 		if (!parsed.success) return fail(400, { error: parsed.error.issues.map((i) => i.message).join('; '), document: String(form.document ?? ''), comment: String(form.comment ?? '') });
 		try {
-			const v = await saveVersion({ ...parsed.data, author: user.email });
+			const v = await saveVersion({ ...parsed.data, author: user.email, role: user.role });
 			return { saved: v.version, changed: v.changedFlows };
 		} catch (e) {
 			if (e instanceof CatalogueError) return fail(400, { error: e.message, document: parsed.data.document, comment: parsed.data.comment });

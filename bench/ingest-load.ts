@@ -2,7 +2,7 @@
  * Load generator for `npm run bench:ingest`, run as a child process so it does not share the
  * collector's event loop. Pre-encodes OTLP/HTTP protobuf requests (512 spans, ~10 attributes
  * each), then keeps `clients` requests in flight for `seconds`, timing each until its ack.
- * Talks to the parent over IPC: receives {url, clients, seconds, spansPerRequest, bodies},
+ * Talks to the parent over IPC: receives {url, clients, seconds, spansPerRequest, bodies} per round,
  * answers {spans, requests, failures, elapsedMs, latenciesMs}.
  */
 import { Agent, request } from 'node:http';
@@ -30,8 +30,12 @@ function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
 	});
 }
 
-process.once('message', async (job: Job) => {
-	const bodies = Array.from({ length: job.bodies }, () => encodeTraces(sampleTraces(job.spansPerRequest)));
+let bodies: Buffer[] | null = null;
+
+// One message per round; the parent sends {done: true} to end the process.
+process.on('message', async (job: Job & { done?: boolean }) => {
+	if (job.done) process.exit(0);
+	bodies ??= Array.from({ length: job.bodies }, () => encodeTraces(sampleTraces(job.spansPerRequest)));
 	const url = new URL(job.url);
 	const agent = new Agent({ keepAlive: true, maxSockets: job.clients });
 	const latencies: number[] = [];
@@ -44,7 +48,7 @@ process.once('message', async (job: Job) => {
 	await Promise.all(
 		Array.from({ length: job.clients }, async () => {
 			while (performance.now() < deadline) {
-				const body = bodies[next++ % bodies.length];
+				const body = bodies![next++ % bodies!.length];
 				const t0 = performance.now();
 				const status = await post(agent, url, body).catch(() => 0);
 				latencies.push(performance.now() - t0);
@@ -56,5 +60,5 @@ process.once('message', async (job: Job) => {
 	);
 	const elapsedMs = performance.now() - started;
 	agent.destroy();
-	process.send!({ spans, requests, failures, elapsedMs, latenciesMs: latencies }, () => process.exit(0));
+	process.send!({ spans, requests, failures, elapsedMs, latenciesMs: latencies });
 });

@@ -21,6 +21,8 @@ import { loadRouteLabeler, type RouteLabeler } from './console-routes';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
+const PROTOCOL_HEADER = 'x-syncscope-socket-protocol';
+
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
 
 const log = logger('console');
@@ -42,11 +44,17 @@ export interface ConsoleOptions {
 export async function startConsole(config: Config, opts: ConsoleOptions = {}): Promise<ConsoleServer> {
 	let handler = opts.handler;
 	let label: RouteLabeler = () => 'app';
+	let ownProtocolHeader = false;
 	if (!handler) {
 		if (!existsSync(BUILD_HANDLER)) throw new Error('the console is not built: run `npm run build` first');
 		// adapter-node reads these at import; set them before loading the handler.
 		process.env.ORIGIN ??= config.origin ?? '';
 		if (!process.env.ORIGIN) delete process.env.ORIGIN;
+		// Without ORIGIN, adapter-node assumes https, so a plain-http console (`npm start` on
+		// localhost) would refuse every form post as cross-site. The protocol then comes from the
+		// socket, through a header only this server sets (any client value is overwritten).
+		ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+		if (ownProtocolHeader) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 		process.env.BODY_SIZE_LIMIT ??= '2M';
 		handler = ((await import(BUILD_HANDLER)) as { handler: Handler }).handler;
 		label = await loadRouteLabeler(dirname(BUILD_HANDLER));
@@ -86,6 +94,7 @@ export async function startConsole(config: Config, opts: ConsoleOptions = {}): P
 			consoleInFlight.set(inFlight);
 			if (inFlight === 0) idle?.();
 		});
+		if (ownProtocolHeader) req.headers[PROTOCOL_HEADER] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 		try {
 			app(req, res, () => json(res, 404, { message: 'Not found' }));
 		} catch (e) {

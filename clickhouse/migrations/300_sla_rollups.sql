@@ -15,9 +15,10 @@ CREATE TABLE IF NOT EXISTS sla_tx_traces {{on_cluster}} (
     TraceId String,
     Start SimpleAggregateFunction(min, DateTime64(9)),
     End SimpleAggregateFunction(max, DateTime64(9)),
-    -- the last outcome-bearing span: (outcome, step, system, error class, error code), ordered by
-    -- (rank, end): rank 2 = success/failed/rejected or status ERROR, 1 = duplicate, 0 = no outcome
-    Last AggregateFunction(argMax, Tuple(String, String, String, String, String), Tuple(UInt8, DateTime64(9))),
+    -- per step, its last outcome-bearing span (success/failed/rejected or status ERROR), as
+    -- (end, outcome, system, error class, error code): maxMap keeps the latest end per step, so a
+    -- failed step later retried or replayed successfully reads as success, and re-sends are harmless
+    StepLast SimpleAggregateFunction(maxMap, Map(String, Tuple(DateTime64(9), String, String, String, String))),
     Steps SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
     Amount SimpleAggregateFunction(max, Float64),
     Currency SimpleAggregateFunction(max, String),
@@ -41,7 +42,7 @@ SELECT
     TraceId,
     min(S) AS Start,
     max(E) AS End,
-    argMaxState((O, Step, System, ErrClass, ErrCode), (multiIf(O = '', 0, O = 'duplicate', 1, 2), E)) AS Last,
+    maxMap(mapFilter((k, v) -> v.2 IN ('success', 'failed', 'rejected'), map(Step, (E, O, System, ErrClass, ErrCode)))) AS StepLast,
     groupUniqArrayArray([Step]) AS Steps,
     max(toFloat64OrZero(A['integration.amount'])) AS Amount,
     max(A['integration.currency']) AS Currency,

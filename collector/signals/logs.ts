@@ -5,10 +5,9 @@
  * attribute (the older convention our telemetry contract uses).
  * logs.proto: https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/logs/v1/logs.proto
  */
-import { anyValueText, jsonAnyValueText, jsonAttributesObject, jsonInt64Text, jsonString, KV, readKeyValue } from './any-value';
-import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
+import { jsonAnyValueText, jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
+import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
 import { idOrEmpty, jsonEnum, q, RowSink } from './rows';
-import { expectWire, Reader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
 
 export const LOG_COLUMNS = [
 	'Timestamp', 'TraceId', 'SpanId', 'TraceFlags', 'SeverityText', 'SeverityNumber', 'Body', 'LogAttributes', 'EventName',
@@ -32,158 +31,8 @@ function idsProblem(traceId: string, spanId: string): string {
 	return '';
 }
 
-// ---- protobuf ---------------------------------------------------------------------------------
-
-export function decodeLogsProto(buf: Buffer): RowSink {
-	const sink = new RowSink();
-	const r = new Reader(buf, 0, buf.length);
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		if (t >>> 3 === 1) {
-			expectWire(t, WIRE_LEN, 'resource_logs');
-			const e = r.sub();
-			resourceLogs(r, e, sink);
-			r.pos = e;
-		} else r.skip(t);
-	}
-	return sink;
-}
-
-function resourceLogs(r: Reader, end: number, sink: RowSink): void {
-	const outer = r.end;
-	r.end = end;
-	let res = EMPTY_RESOURCE;
-	let url = '';
-	const scopes: number[] = [];
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		const f = t >>> 3;
-		if (f === 1) {
-			expectWire(t, WIRE_LEN, 'ResourceLogs.resource');
-			const e = r.sub();
-			res = decodeResource(r, e);
-			r.pos = e;
-		} else if (f === 2) {
-			expectWire(t, WIRE_LEN, 'ResourceLogs.scope_logs');
-			const e = r.sub();
-			scopes.push(r.pos, e);
-			r.pos = e;
-		} else if (f === 3) {
-			expectWire(t, WIRE_LEN, 'ResourceLogs.schema_url');
-			url = r.string();
-		} else r.skip(t);
-	}
-	for (let i = 0; i < scopes.length; i += 2) {
-		r.pos = scopes[i];
-		scopeLogs(r, scopes[i + 1], res, url, sink);
-	}
-	r.end = outer;
-}
-
-function scopeLogs(r: Reader, end: number, res: ResourceInfo, resUrl: string, sink: RowSink): void {
-	const outer = r.end;
-	r.end = end;
-	let scope = EMPTY_SCOPE;
-	let url = '';
-	const records: number[] = [];
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		const f = t >>> 3;
-		if (f === 1) {
-			expectWire(t, WIRE_LEN, 'ScopeLogs.scope');
-			const e = r.sub();
-			scope = decodeScope(r, e);
-			r.pos = e;
-		} else if (f === 2) {
-			expectWire(t, WIRE_LEN, 'ScopeLogs.log_records');
-			const e = r.sub();
-			records.push(r.pos, e);
-			r.pos = e;
-		} else if (f === 3) {
-			expectWire(t, WIRE_LEN, 'ScopeLogs.schema_url');
-			url = r.string();
-		} else r.skip(t);
-	}
-	const suffix = suffixOf(res, resUrl, scope, url);
-	for (let i = 0; i < records.length; i += 2) {
-		r.pos = records[i];
-		logRecord(r, records[i + 1], suffix, sink);
-	}
-	r.end = outer;
-}
-
-function logRecord(r: Reader, end: number, suffix: string, sink: RowSink): void {
-	const outer = r.end;
-	r.end = end;
-	let time = 0n;
-	let observed = 0n;
-	let severityNumber = 0;
-	let severityText = '';
-	let body = '';
-	let attrs = '';
-	let flags = 0;
-	let traceId = '';
-	let spanId = '';
-	let eventName = '';
-	let eventAttr = '';
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		switch (t >>> 3) {
-			case 1:
-				expectWire(t, WIRE_I64, 'LogRecord.time_unix_nano');
-				time = r.fixed64();
-				break;
-			case 11:
-				expectWire(t, WIRE_I64, 'LogRecord.observed_time_unix_nano');
-				observed = r.fixed64();
-				break;
-			case 2:
-				expectWire(t, WIRE_VARINT, 'LogRecord.severity_number');
-				severityNumber = r.uint32();
-				break;
-			case 3:
-				expectWire(t, WIRE_LEN, 'LogRecord.severity_text');
-				severityText = r.string();
-				break;
-			case 5: {
-				expectWire(t, WIRE_LEN, 'LogRecord.body');
-				const e = r.sub();
-				body = anyValueText(r, e);
-				r.pos = e;
-				break;
-			}
-			case 6: {
-				expectWire(t, WIRE_LEN, 'LogRecord.attributes');
-				const e = r.sub();
-				readKeyValue(r, e);
-				r.pos = e;
-				if (KV.key === 'event.name') eventAttr = KV.value;
-				attrs += (attrs.length > 0 ? ',' : '') + q(KV.key) + ':' + q(KV.value);
-				break;
-			}
-			case 8:
-				expectWire(t, WIRE_I32, 'LogRecord.flags');
-				flags = r.fixed32();
-				break;
-			case 9:
-				expectWire(t, WIRE_LEN, 'LogRecord.trace_id');
-				traceId = r.hex();
-				break;
-			case 10:
-				expectWire(t, WIRE_LEN, 'LogRecord.span_id');
-				spanId = r.hex();
-				break;
-			case 12:
-				expectWire(t, WIRE_LEN, 'LogRecord.event_name');
-				eventName = r.string();
-				break;
-			default:
-				r.skip(t);
-		}
-	}
-	r.end = outer;
-	const problem = idsProblem(traceId, spanId);
-	if (problem) return sink.reject(`log record: ${problem}`);
-	sink.rows.push(
-		'["' + recordTime(time, observed) + '","' + idOrEmpty(traceId) + '","' + idOrEmpty(spanId) + '",' + (flags & 0xff) + ',' + q(severityText) + ',' + (severityNumber & 0xff) + ',' + q(body) + ',{' + attrs + '},' + q(eventName || eventAttr) + suffix
-	);
-}
+/** The protobuf decoder writes rows straight into bytes (logs-proto.ts). */
+export { decodeLogsProto } from './logs-proto';
 
 // ---- OTLP/JSON --------------------------------------------------------------------------------
 

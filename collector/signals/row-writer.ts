@@ -100,8 +100,9 @@ export class RowWriter {
 		this.pos = p;
 	}
 
-	/** The encoded rows (a view; valid until the writer is reused). */
+	/** The encoded rows; copied out when most of the buffer is unused, so a queued batch does not pin it. */
 	body(): Buffer {
+		if (this.buf.length - this.pos > 1024 * 1024) return Buffer.from(this.buf.subarray(0, this.pos));
 		return this.buf.subarray(0, this.pos);
 	}
 }

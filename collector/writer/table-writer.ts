@@ -159,6 +159,8 @@ export class TableWriter {
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 38, 41, 53, 69, 72, 117, 131, 321]);
 
 export function isDataError(e: unknown): boolean {
-	const m = /Code: (\d+)\./.exec((e as Error)?.message ?? '');
-	return m !== null && DATA_ERROR_CODES.has(Number(m[1]));
+	// @clickhouse/client errors carry the code as a property; chDB's only in the message
+	const prop = String((e as { code?: unknown })?.code ?? '');
+	const code = /^\d+$/.test(prop) ? prop : /Code: (\d+)\./.exec((e as Error)?.message ?? '')?.[1];
+	return code !== undefined && DATA_ERROR_CODES.has(Number(code));
 }

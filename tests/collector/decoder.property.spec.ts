@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../collector/errors';
 import { decode } from '../../collector/ingest';
-import { decodeLogsProto } from '../../collector/signals/logs';
+import { decodeLogsJson, decodeLogsProto, LOG_COLUMNS } from '../../collector/signals/logs';
 import { decodeTracesJson, decodeTracesProto, TRACE_COLUMNS } from '../../collector/signals/traces';
-import { encodeTraces, sampleTraces, tracesJson, type TAny, type TKV, type TResourceSpans, type TSpan } from '../helpers/otlp-encode';
+import { encodeLogs, encodeTraces, logsJson, sampleTraces, tracesJson, type TAny, type TKV, type TLog, type TResourceLogs, type TResourceSpans, type TSpan } from '../helpers/otlp-encode';
 
 function onlyDecodeErrors(f: () => unknown): boolean {
 	try {
@@ -147,6 +147,61 @@ describe('valid requests round-trip', () => {
 					const attrs = col('SpanAttributes') as Record<string, string>;
 					for (const kv of s.attributes ?? []) if ('s' in kv.value) expect(attrs[kv.key]).toBe(kv.value.s);
 					for (const kv of s.attributes ?? []) if ('i' in kv.value) expect(attrs[kv.key]).toBe(kv.value.i.toString());
+				});
+			}),
+			{ numRuns: 300 }
+		);
+	});
+});
+
+const logRecord: fc.Arbitrary<TLog> = fc.record({
+	time,
+	observed: time,
+	severityNumber: fc.integer({ min: 0, max: 24 }),
+	severityText: text,
+	body: fc.option(anyValue, { nil: undefined }),
+	// sometimes an `event.name` attribute, which EventName falls back to
+	attributes: fc
+		.tuple(kvs, fc.option(anyValue, { nil: undefined }))
+		.map(([l, ev]) => (ev ? [...l.filter((kv) => kv.key !== 'event.name'), { key: 'event.name', value: ev }] : l)),
+	flags: fc.integer({ min: 0, max: 255 }),
+	traceId: fc.option(nonZero(16), { nil: undefined }),
+	spanId: fc.option(nonZero(8), { nil: undefined }),
+	eventName: text
+});
+const logsRequest: fc.Arbitrary<TResourceLogs[]> = fc.array(
+	fc.record({
+		resource: kvs,
+		schemaUrl: text,
+		scopes: fc.array(fc.record({ name: text, version: text, attributes: kvs, schemaUrl: text, logs: fc.array(logRecord, { maxLength: 3 }) }), { maxLength: 2 })
+	}),
+	{ maxLength: 2 }
+);
+
+describe('valid log requests round-trip', () => {
+	it('protobuf and OTLP/JSON give the same rows, with the model values', () => {
+		fc.assert(
+			fc.property(logsRequest, (req) => {
+				const fromProto = decodeLogsProto(encodeLogs(req));
+				const fromJson = decodeLogsJson(JSON.parse(JSON.stringify(logsJson(req))));
+				const parse = (body: Buffer) => body.toString().split('\n').filter(Boolean).map((r) => JSON.parse(r) as unknown[]);
+				const rows = parse(fromProto.body());
+				expect(rows).toEqual(parse(fromJson.body()));
+				const logs = req.flatMap((rl) => rl.scopes.flatMap((s) => s.logs));
+				expect(rows).toHaveLength(logs.length);
+				rows.forEach((row, i) => {
+					const l = logs[i];
+					const col = (name: (typeof LOG_COLUMNS)[number]) => row[LOG_COLUMNS.indexOf(name)];
+					expect(row).toHaveLength(LOG_COLUMNS.length);
+					expect(col('Timestamp')).toBe(l.time!.toString());
+					expect(col('TraceId')).toBe(l.traceId?.toString('hex') ?? '');
+					expect(col('TraceFlags')).toBe(l.flags);
+					expect(col('SeverityNumber')).toBe(l.severityNumber);
+					if (l.body && 's' in l.body) expect(col('Body')).toBe(l.body.s);
+					const eventAttr = l.attributes?.find((a) => a.key === 'event.name');
+					if (l.eventName) expect(col('EventName')).toBe(l.eventName);
+					else if (!eventAttr) expect(col('EventName')).toBe('');
+					else if ('s' in eventAttr.value) expect(col('EventName')).toBe(eventAttr.value.s);
 				});
 			}),
 			{ numRuns: 300 }

@@ -105,12 +105,18 @@ async function rowsFor(tag: string): Promise<Row[]> {
 		FROM otel_traces WHERE ServiceName = ${{ String: `svc-${tag}` }} ORDER BY Timestamp`);
 }
 
+// GZIP of @opentelemetry/otlp-exporter-base (a transitive dependency)
+const GZIP = 'gzip' as never;
+
 const ns = (sec: number, nanos: number) => (BigInt(sec) * 1_000_000_000n + BigInt(nanos)).toString();
 
 describe.each([
 	['proto', (port: number, grpc: number) => new ProtoExporter({ url: `http://127.0.0.1:${port}/v1/traces` })],
 	['json', (port: number) => new JsonExporter({ url: `http://127.0.0.1:${port}/v1/traces` })],
-	['grpc', (_port: number, grpc: number) => new GrpcExporter({ url: `http://127.0.0.1:${grpc}` })]
+	['grpc', (_port: number, grpc: number) => new GrpcExporter({ url: `http://127.0.0.1:${grpc}` })],
+	['proto-gzip', (port: number) => new ProtoExporter({ url: `http://127.0.0.1:${port}/v1/traces`, compression: GZIP })],
+	['json-gzip', (port: number) => new JsonExporter({ url: `http://127.0.0.1:${port}/v1/traces`, compression: GZIP })],
+	['grpc-gzip', (_port: number, grpc: number) => new GrpcExporter({ url: `http://127.0.0.1:${grpc}`, compression: GZIP })]
 ] as const)('spans through the %s exporter', (tag, make) => {
 	it('are stored with every exporter-schema column', async () => {
 		const { spans, sec } = makeSpans(tag);
@@ -175,6 +181,6 @@ describe('the trace-id lookup table and business keys', () => {
 		const keys = await h.t.db.query<{ KeyValue: string; ServiceName: string; Signal: string }>(
 			sql`SELECT KeyValue, ServiceName, Signal FROM business_keys WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
 		);
-		expect(keys.map((k) => k.KeyValue)).toEqual(['SO-grpc', 'SO-json', 'SO-proto']);
+		expect(keys.map((k) => k.KeyValue)).toEqual(['SO-grpc', 'SO-grpc-gzip', 'SO-json', 'SO-json-gzip', 'SO-proto', 'SO-proto-gzip']);
 	});
 });

@@ -4,6 +4,7 @@
  * collector's own retries, and graceful shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -22,6 +23,8 @@ afterEach(async () => {
 /** A real Db whose inserts and pings can be made to fail, as a store outage would. */
 class FlakyDb implements Db {
 	down = false;
+	/** hold every insert this long (a slow store) */
+	delayMs = 0;
 	/** fail this many inserts *after* they were stored (a lost acknowledgement) */
 	loseAcks = 0;
 	inserts = 0;
@@ -38,6 +41,7 @@ class FlakyDb implements Db {
 	async insertRaw(...args: Parameters<Db['insertRaw']>) {
 		this.inserts++;
 		if (this.down) throw new StoreUnavailableError('store down (test)');
+		if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
 		await this.inner.insertRaw(...args);
 		if (this.loseAcks > 0) {
 			this.loseAcks--;
@@ -119,6 +123,16 @@ describe('store unavailable', () => {
 		expect(fast.status).toBe(503);
 		expect(flaky.inserts).toBe(attempts); // refused without touching the store
 
+		// gRPC: UNAVAILABLE with google.rpc.RetryInfo in grpc-status-details-bin
+		const client = new grpc.Client(`127.0.0.1:${h.collector.grpcPort}`, grpc.credentials.createInsecure());
+		const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+			client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, encodeTraces(sampleTraces(1, 'outage-grpc')), (e) => resolve(e))
+		);
+		client.close();
+		expect(err?.code).toBe(grpc.status.UNAVAILABLE);
+		const details = err?.metadata.get('grpc-status-details-bin')[0] as Buffer;
+		expect(details.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
+
 		const memory = new InMemorySpanExporter();
 		const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'outage' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
 		const tracer = provider.getTracer('t');
@@ -164,11 +178,16 @@ describe('rows the engine refuses', () => {
 });
 
 describe('shutdown', () => {
-	it('answers what it accepted after inserting it, then refuses', async () => {
-		h = await startHarness({ batchLingerMs: 60_000 });
+	it('answers what it accepted after inserting it, refuses new requests with 503, then closes', async () => {
+		let flaky!: FlakyDb;
+		h = await startHarness({ batchLingerMs: 60_000 }, (db) => (flaky = new FlakyDb(db)));
+		flaky.delayMs = 500;
 		const pending = post(h.base, '/v1/traces', encodeTraces(sampleTraces(4, 'draining')), PROTO);
 		await new Promise((r) => setTimeout(r, 100));
 		const stopped = h.collector.shutdown();
+		const refused = await post(h.base, '/v1/traces', encodeTraces(sampleTraces(1, 'refused')), PROTO);
+		expect(refused.status).toBe(503);
+		expect(refused.headers.get('retry-after')).not.toBeNull();
 		expect((await pending).status).toBe(200);
 		await stopped;
 		await expect(post(h.base, '/v1/traces', encodeTraces(sampleTraces(1, 'late')), PROTO)).rejects.toThrow();

@@ -87,7 +87,7 @@ test('operator requests, approver approves, the middleware replays once and the 
 		await admin.locator('input[name="name"]').fill('refused before allow-listing');
 		await admin.getByRole('button', { name: 'Add endpoint' }).click();
 		await expect(admin.getByRole('alert')).toContainText('loopback/private/link-local');
-		await admin.locator('input[name="hostPort"]').fill(hostPort);
+		await admin.getByRole('textbox', { name: 'host:port' }).fill(hostPort);
 		await admin.getByRole('button', { name: 'Allow' }).click();
 		await expect(admin.getByText(hostPort, { exact: true })).toBeVisible();
 		await admin.locator('input[name="name"]').fill('MuleSoft order API');
@@ -116,6 +116,7 @@ test('operator requests, approver approves, the middleware replays once and the 
 		const opPage = new ExceptionPage(op);
 		await expect(opPage.state()).toHaveText('open');
 		await expect(op.getByTestId('payload')).toContainText('PUMP-220');
+		await expect(op.getByTestId('lineage-summary')).toContainText('1 trace');
 		await expect(opPage.form('approve_replay')).toHaveCount(0);
 		await opPage.act('request_replay', 'Ship-to fixed in ERP customer master', 'replay requested');
 		await expect(op.getByTestId('pending')).toContainText('A different person must approve it');

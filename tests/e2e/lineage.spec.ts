@@ -5,6 +5,7 @@
  */
 import { test, expect, ADMIN } from './fixtures';
 import { seedOrderToCash, type SeededOrder } from './fixtures/seed';
+import { LineagePage, Shell } from './fixtures/pages';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 
 let order: SeededOrder;
@@ -43,13 +44,11 @@ test('sign in, find an order across systems, open a span, sign out', async ({ pa
 	await signIn(page);
 	await expect(page.getByTestId('signed-in-user')).toContainText('admin');
 
-	await page.getByRole('searchbox').fill(order.orderId);
-	await page.getByRole('button', { name: 'Search' }).click();
+	const lineage = new LineagePage(page);
+	await lineage.search(order.orderId);
 	await expect(page).toHaveURL(new RegExp(`/lineage/${order.orderId}$`));
-	await expect(page.getByRole('heading', { name: `Lineage of ${order.orderId}` })).toBeVisible();
 
 	// hops: crm → middleware → erp → wms → supplier:acme, and the supplier's answer back
-	const hops = page.getByTestId('hop');
 	for (const [from, to] of [
 		['crm', 'middleware'],
 		['middleware', 'erp'],
@@ -57,17 +56,17 @@ test('sign in, find an order across systems, open a span, sign out', async ({ pa
 		['middleware', 'supplier:acme'],
 		['supplier:acme', 'middleware']
 	]) {
-		await expect(hops.filter({ hasText: `${from} → ${to}` })).toHaveCount(1);
+		await expect(lineage.hop(from, to)).toHaveCount(1);
 	}
-	await expect(hops.filter({ hasText: 'middleware → erp' })).toHaveAttribute('data-health', 'fail');
+	await expect(lineage.hop('middleware', 'erp')).toHaveAttribute('data-health', 'fail');
+	await expect(lineage.hop('crm', 'middleware')).toHaveAttribute('data-health', 'ok');
 	await expect(page.getByTestId('hop-map')).toBeVisible();
 
 	// the expected path: the failed post, and the status update that never happened
-	const step = (id: string) => page.locator(`[data-testid="expected-step"][data-step="${id}"]`);
-	for (const id of order.happened) await expect(step(id)).toHaveAttribute('data-state', 'done');
-	await expect(step('erp.post-order')).toHaveAttribute('data-state', 'failed');
-	await expect(step('crm.update-status')).toHaveAttribute('data-state', 'missing');
-	await expect(step('crm.update-status')).toContainText('overdue');
+	for (const id of order.happened) await expect(lineage.step(id)).toHaveAttribute('data-state', 'done');
+	await expect(lineage.step('erp.post-order')).toHaveAttribute('data-state', 'failed');
+	await expect(lineage.step('crm.update-status')).toHaveAttribute('data-state', 'missing');
+	await expect(lineage.step('crm.update-status')).toContainText('overdue');
 
 	// both traces, the later one linked back to the PO it acknowledges
 	await expect(page.getByTestId('trace-links')).toContainText('links to T1');
@@ -75,12 +74,11 @@ test('sign in, find an order across systems, open a span, sign out', async ({ pa
 	await shot(page, info, '02-lineage');
 
 	// open the failed ERP post: its attributes and exception
-	await page.getByTestId('span-table').getByRole('button', { name: 'SalesOrder.Post' }).click();
-	await expect(page).toHaveURL(/[?&]span=[0-9a-f]{32}%3A[0-9a-f]{16}|[?&]span=[0-9a-f]{32}:[0-9a-f]{16}/);
-	const detail = page.getByTestId('detail-panel');
-	await expect(detail.getByRole('heading', { name: 'SalesOrder.Post' })).toBeVisible();
-	await expect(detail.getByTestId('span-attributes')).toContainText('CREDIT_HOLD');
-	await expect(detail).toContainText('BusinessRuleException');
+	await lineage.open('SalesOrder.Post');
+	await expect(page).toHaveURL(/[?&]span=[0-9a-f]{32}(%3A|:)[0-9a-f]{16}/);
+	await expect(lineage.detail.getByRole('heading', { name: 'SalesOrder.Post' })).toBeVisible();
+	await expect(lineage.detail.getByTestId('span-attributes')).toContainText('CREDIT_HOLD');
+	await expect(lineage.detail).toContainText('BusinessRuleException');
 	await shot(page, info, '03-span-detail');
 
 	// the URL holds the state: a reload shows the same span
@@ -88,11 +86,10 @@ test('sign in, find an order across systems, open a span, sign out', async ({ pa
 	await expect(page.getByTestId('detail-panel').getByRole('heading', { name: 'SalesOrder.Post' })).toBeVisible();
 
 	// the dead letter is an event in the list
-	await page.getByTestId('span-table').getByRole('button', { name: 'integration.dead_letter' }).click();
-	await expect(page.getByTestId('detail-panel')).toContainText(order.orderId);
+	await lineage.open('integration.dead_letter');
+	await expect(lineage.detail).toContainText(order.orderId);
 
-	await page.getByRole('button', { name: 'Sign out' }).click();
-	await expect(page).toHaveURL(/\/login$/);
+	await new Shell(page).signOut();
 	await page.goto(`/lineage/${order.orderId}`);
 	await expect(page).toHaveURL(/\/login/);
 });
@@ -113,4 +110,37 @@ test('a viewer sees lineage but not administration', async ({ page, signIn }) =>
 	await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0);
 	const r = await page.goto('/admin/users');
 	expect(r?.status()).toBe(403);
+});
+
+test('an admin adds a user and creates an API token that is shown once', async ({ page, signIn, syncscope }, info) => {
+	await signIn(page);
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+	await expect(page.getByTestId('sign-in-log')).toContainText(ADMIN.email);
+
+	await page.getByRole('link', { name: 'Users' }).click();
+	const email = `operator-${Date.now()}@e2e.example.com`;
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Initial password').fill('operator-password-1');
+	await page.getByLabel('Role', { exact: true }).selectOption('operator');
+	await page.getByRole('button', { name: 'Add user' }).click();
+	await expect(page.getByTestId('users')).toContainText(email);
+	await shot(page, info, '05-admin-users');
+
+	await page.getByRole('link', { name: 'API tokens' }).click();
+	await page.getByLabel('Name').fill('nightly export');
+	await page.getByLabel('Acts as role').selectOption('viewer');
+	await page.getByRole('button', { name: 'Create token' }).click();
+	const token = (await page.getByTestId('new-token').locator('pre').textContent())!.trim();
+	expect(token).toMatch(/^sst_/);
+	await shot(page, info, '06-admin-token');
+	const r = await fetch(`${syncscope.baseURL}/api/v1/lineage?key=${order.orderId}`, { headers: { authorization: `Bearer ${token}` } });
+	expect(r.status).toBe(200);
+	expect((await r.json()).traces).toHaveLength(2);
+
+	// shown once: a reload shows the list, not the token
+	await page.reload();
+	await expect(page.getByTestId('new-token')).toHaveCount(0);
+	await page.getByTestId('tokens').getByRole('row', { name: /nightly export/ }).getByRole('button', { name: 'Revoke' }).click();
+	await expect(page.getByTestId('tokens').getByRole('row', { name: /nightly export/ })).toContainText('revoked');
+	expect((await fetch(`${syncscope.baseURL}/api/v1/lineage?key=x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
 });

@@ -109,3 +109,22 @@ describe('exceptions API', () => {
 		expect(served.paths['/api/v1/exceptions/{id}/actions'].post).toBeDefined();
 	});
 });
+
+describe('runbook admin', () => {
+	const action = (c: Client, path: string, yaml: string) =>
+		c.fetch(path, { form: { yaml }, headers: { accept: 'application/json', 'x-sveltekit-action': 'true' } });
+
+	it('only admins save; a bad runbook is refused with path and message; a good one is a new version', async () => {
+		const yaml = `id: api-rb\ntitle: T\nowner: { team: Ops }\nallowedActions: [retry]\ninstructions: x\n`;
+		expect((await action(operator, '/admin/runbooks?/create', yaml)).status).toBe(403);
+		const bad = await (await action(admin, '/admin/runbooks?/create', yaml.replace('[retry]', '[fly]'))).json();
+		expect(bad.type).toBe('failure');
+		expect(bad.data).toContain('allowedActions.0');
+		const ok = await (await action(admin, '/admin/runbooks?/create', yaml)).json();
+		expect(ok).toMatchObject({ type: 'redirect', location: '/admin/runbooks/api-rb' });
+		const saved = await (await action(admin, '/admin/runbooks/api-rb?/save', yaml.replace('team: Ops', 'team: Night ops'))).json();
+		expect(saved.type).toBe('success');
+		expect(saved.data).toContain('2');
+	});
+});
+

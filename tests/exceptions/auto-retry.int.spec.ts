@@ -68,3 +68,25 @@ describe('auto-retry', () => {
 		expect((await auditFor('exception', exceptionId(hold.flow, hold.messageId))).length).toBe(0);
 	});
 });
+
+describe('stalled deliveries', () => {
+	it('an approval whose delivery never ran (the console stopped) is delivered once on resume', async () => {
+		const { appendAudit } = await import('../../src/lib/server/audit/log');
+		const { performAction } = await import('../../src/lib/server/exceptions/service');
+		const { resumeStalledDeliveries } = await import('../../src/lib/server/exceptions/auto-retry');
+		const m2: Msg = { ...hold, messageId: 'stalled-1', errorCode: 'CREDIT_HOLD' };
+		const id2 = exceptionId(m2.flow, m2.messageId);
+		await failMessage(t.db, m2);
+		await performAction(id2, { action: 'request_replay' }, users.operator);
+		const request = (await auditFor('exception', id2)).at(-1)!;
+		const data = JSON.parse(request.Data);
+		// the approval row lands, then the process dies before delivering
+		await appendAudit(async () => ({ actor: users.approver.email, role: 'approver', action: 'approve_replay', subjectType: 'exception', subjectId: id2, fromState: 'replay_requested', toState: 'replay_approved', payloadSha256: request.PayloadSha256, result: 'ok', data: { requestActionId: request.ActionId, endpointId: data.endpointId, url: data.url, binding: data.binding } }));
+		const before = rx.processed.length;
+		expect(await resumeStalledDeliveries(Date.now())).toEqual([]); // within the grace period
+		expect(await resumeStalledDeliveries(Date.now() + 5 * MIN)).toEqual([id2]);
+		expect(rx.processed.length - before).toBe(1);
+		expect((await getExceptionRow(id2))!.state).toBe('replayed');
+		expect(await resumeStalledDeliveries(Date.now() + 10 * MIN)).toEqual([]);
+	});
+});

@@ -56,7 +56,11 @@ describe('Standard Webhooks signing', () => {
 		const rows = await db().query<{ SecretEnc: string }>(sql`SELECT SecretEnc FROM action_endpoints`);
 		expect(rows[0].SecretEnc).not.toContain(secret.slice(6, 20));
 		expect(open(rows[0].SecretEnc)).toBe(secret);
-		expect(() => open(seal('x').replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toThrow();
+		// flip one bit of the ciphertext: GCM's tag no longer verifies
+		const [v, iv, tag, ct] = seal('secret').split('.');
+		const bytes = Buffer.from(ct, 'base64url');
+		bytes[0] ^= 1;
+		expect(() => open([v, iv, tag, bytes.toString('base64url')].join('.'))).toThrow();
 	});
 });
 
@@ -71,6 +75,13 @@ describe('delivery', () => {
 		expect(new Set(reqs.map((q) => q.headers['idempotency-key']))).toEqual(new Set(['dlv_retry']));
 		expect(rx.processed.filter((p) => p.headers['idempotency-key'] === 'dlv_retry')).toHaveLength(1);
 		expect((await deliveryLog('exc-dlv_retry')).map((l) => `${l.Attempt}:${l.Status}:${l.Outcome}`)).toEqual(['1:503:retrying', '2:500:retrying', '3:200:delivered']);
+	});
+
+	it('counts attempts in syncscope_action_deliveries_total', async () => {
+		const { exposition } = await import('../../src/lib/server/metrics');
+		const text = exposition();
+		expect(text).toMatch(/syncscope_action_deliveries_total\{action="retry",outcome="failed"\} 2/);
+		expect(text).toMatch(/syncscope_action_deliveries_total\{action="retry",outcome="delivered"\} 1/);
 	});
 
 	it('never sends a delivered delivery again', async () => {
@@ -148,6 +159,14 @@ describe('SSRF guard', () => {
 		await expect(checkTarget('http://127.0.0.1:9001/hook', ['127.0.0.1:9000'])).rejects.toThrow();
 		expect(isPrivateAddress('93.184.216.34')).toBe(false);
 		expect(isPrivateAddress('2606:4700::1111')).toBe(false);
+	});
+
+	it('an allow-listed IPv6 loopback target matches how the guard spells it', async () => {
+		const { adminAllowlist } = await import('../../src/lib/server/actions/endpoints');
+		await setAllowed('[::1]:8080', true, users.admin);
+		expect(await adminAllowlist()).toContain('::1:8080');
+		await expect(checkTarget('http://[::1]:8080/hook', await adminAllowlist())).resolves.toMatchObject({ address: '::1' });
+		await expect(setAllowed('not a host port', true, users.admin)).rejects.toThrow(/host:port/);
 	});
 
 	it('refuses to save an endpoint with a private target', async () => {

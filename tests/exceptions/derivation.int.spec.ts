@@ -87,3 +87,21 @@ describe('exceptions from telemetry', () => {
 		expect((await listExceptions({ limit: 1 })).items).toHaveLength(1);
 	});
 });
+
+describe('queue paging and sorting in ClickHouse', () => {
+	it('pages with a true total and sorts by amount, attempts and age', async () => {
+		const all = await listExceptions({ limit: 1000 });
+		const byAmount = await listExceptions({ sort: 'amount', dir: 'desc', limit: 2 });
+		expect(byAmount.total).toBe(all.total);
+		expect(byAmount.items.map((i) => i.amount)).toEqual([20_000, 900]);
+		const page2 = await listExceptions({ sort: 'amount', dir: 'desc', limit: 2, offset: 2 });
+		expect(page2.items.map((i) => i.id)).not.toContain(byAmount.items[0].id);
+		expect(page2.total).toBe(all.total);
+		const byAttempts = await listExceptions({ sort: 'attempts', dir: 'desc', limit: 1 });
+		expect(byAttempts.items[0].attempts).toBe(Math.max(...all.items.map((i) => i.attempts)));
+		const oldest = await listExceptions({ sort: 'firstSeen', dir: 'asc', limit: 1 });
+		expect(oldest.items[0].firstSeen).toBe(all.items.map((i) => i.firstSeen).sort()[0]);
+		expect(all.groups.reduce((n, g) => n + g.count, 0)).toBe(all.total);
+		expect((await listExceptions({ limit: 5, offset: 10_000 })).total).toBe(all.total);
+	});
+});

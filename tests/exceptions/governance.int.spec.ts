@@ -133,3 +133,26 @@ describe('audit chain', () => {
 		expect(await verifyAudit()).toMatchObject({ ok: false, broken: { seq: 1, reason: expect.stringContaining('missing') } });
 	});
 });
+
+describe('bulk approvals', () => {
+	it('the dry run leaves out replays the approver requested themselves', async () => {
+		const { dryRun } = await import('../../src/lib/server/exceptions/bulk');
+		await failMessage(t.db, m('bulk-a'));
+		await failMessage(t.db, m('bulk-b'));
+		await performAction(idOf('bulk-a'), { action: 'request_replay' }, users.operator);
+		await performAction(idOf('bulk-b'), { action: 'request_replay' }, users.approver);
+		const plan = await dryRun([idOf('bulk-a'), idOf('bulk-b')], 'approve_replay', users.approver);
+		expect(plan.eligible).toEqual([idOf('bulk-a')]);
+		expect(plan.invalid).toEqual([{ id: idOf('bulk-b'), reason: expect.stringContaining('you requested this replay') }]);
+	});
+});
+
+describe('bulk replay requests', () => {
+	it('the dry run separates replays sent now from those waiting for an approver', async () => {
+		const { dryRun } = await import('../../src/lib/server/exceptions/bulk');
+		await failMessage(t.db, { ...m('bulk-small'), amount: 50 });
+		await failMessage(t.db, m('bulk-large'));
+		const plan = await dryRun([idOf('bulk-small'), idOf('bulk-large')], 'request_replay', users.operator);
+		expect(plan).toMatchObject({ willSend: 1, awaitApproval: 1, eligible: [idOf('bulk-small'), idOf('bulk-large')] });
+	});
+});

@@ -210,3 +210,93 @@ export function sampleTraces(n: number, service = 'erp-adapter'): TResourceSpans
 		}
 	];
 }
+
+// ---- logs ------------------------------------------------------------------------------------------
+
+export interface TLog {
+	time?: bigint;
+	observed?: bigint;
+	severityNumber?: number;
+	severityText?: string;
+	body?: TAny;
+	attributes?: TKV[];
+	flags?: number;
+	traceId?: Buffer;
+	spanId?: Buffer;
+	eventName?: string;
+}
+export interface TResourceLogs {
+	resource: TKV[];
+	schemaUrl?: string;
+	scopes: { name?: string; version?: string; attributes?: TKV[]; schemaUrl?: string; logs: TLog[] }[];
+}
+
+function pbFixed32(field: number, n: number): Buffer {
+	const b = Buffer.alloc(4);
+	b.writeUInt32LE(n >>> 0);
+	return Buffer.concat([tag(field, 5), b]);
+}
+
+export function encodeLog(l: TLog): Buffer {
+	return cat([
+		l.time !== undefined ? pbFixed64(1, l.time) : null,
+		l.severityNumber ? pbVarint(2, l.severityNumber) : null,
+		l.severityText ? pbStr(3, l.severityText) : null,
+		l.body ? pbLen(5, encodeAny(l.body)) : null,
+		attrs(6, l.attributes),
+		l.flags ? pbFixed32(8, l.flags) : null,
+		l.traceId ? pbLen(9, l.traceId) : null,
+		l.spanId ? pbLen(10, l.spanId) : null,
+		l.observed !== undefined ? pbFixed64(11, l.observed) : null,
+		l.eventName ? pbStr(12, l.eventName) : null
+	]);
+}
+
+export function encodeLogs(req: TResourceLogs[]): Buffer {
+	return cat(
+		req.map((rl) =>
+			pbLen(
+				1,
+				cat([
+					pbLen(1, attrs(1, rl.resource)),
+					...rl.scopes.map((sc) =>
+						pbLen(
+							2,
+							cat([
+								pbLen(1, cat([sc.name ? pbStr(1, sc.name) : null, sc.version ? pbStr(2, sc.version) : null, attrs(3, sc.attributes)])),
+								...sc.logs.map((l) => pbLen(2, encodeLog(l))),
+								sc.schemaUrl ? pbStr(3, sc.schemaUrl) : null
+							])
+						)
+					),
+					rl.schemaUrl ? pbStr(3, rl.schemaUrl) : null
+				])
+			)
+		)
+	);
+}
+
+export function logsJson(req: TResourceLogs[]): unknown {
+	return {
+		resourceLogs: req.map((rl) => ({
+			resource: { attributes: rl.resource.map(kvJson) },
+			schemaUrl: rl.schemaUrl ?? '',
+			scopeLogs: rl.scopes.map((sc) => ({
+				scope: { name: sc.name ?? '', version: sc.version ?? '', attributes: (sc.attributes ?? []).map(kvJson) },
+				schemaUrl: sc.schemaUrl ?? '',
+				logRecords: sc.logs.map((l) => ({
+					timeUnixNano: (l.time ?? 0n).toString(),
+					observedTimeUnixNano: (l.observed ?? 0n).toString(),
+					severityNumber: l.severityNumber ?? 0,
+					severityText: l.severityText ?? '',
+					...(l.body ? { body: anyJson(l.body) } : {}),
+					attributes: (l.attributes ?? []).map(kvJson),
+					flags: l.flags ?? 0,
+					traceId: l.traceId?.toString('hex') ?? '',
+					spanId: l.spanId?.toString('hex') ?? '',
+					eventName: l.eventName ?? ''
+				}))
+			}))
+		}))
+	};
+}

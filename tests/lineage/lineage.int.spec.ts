@@ -82,8 +82,13 @@ describe('findLineage', () => {
 		expect(l.spans).toEqual([]);
 	});
 
-	it('maps to the documented API shape', async () => {
-		const api = toApi(await findLineage(order));
+	it('maps to the documented API shape (with or without span details)', async () => {
+		const full = await findLineage(order);
+		const light = await findLineage(order, { detail: false });
+		expect(toApi(light)).toEqual(toApi(full));
+		expect(light.spans.every((s) => s.events.length === 0 && Object.keys(s.resource).length === 0)).toBe(true);
+		expect(full.spans.some((s) => s.events.length > 0)).toBe(true);
+		const api = toApi(full);
 		expect(Object.keys(api)).toEqual(['key', 'traces', 'spans', 'logs']);
 		expect(Object.keys(api.spans[0])).toEqual(['traceId', 'spanId', 'parentSpanId', 'service', 'name', 'start', 'durationMs', 'status', 'flow', 'step', 'source', 'target', 'outcome']);
 		expect(Object.keys(api.logs[0])).toEqual(['time', 'service', 'eventName', 'body', 'flow', 'step']);

@@ -33,7 +33,7 @@ it('counts each delivery attempt by action and outcome, and times it', async () 
 		}
 	});
 	expect(r).toMatchObject({ outcome: 'delivered', attempts: 2 });
-	expect(actionDeliveries.get({ action: 'replay', outcome: 'retrying' })).toBe(1);
+	expect(actionDeliveries.get({ action: 'replay', outcome: 'failed' })).toBe(1);
 	expect(actionDeliveries.get({ action: 'replay', outcome: 'delivered' })).toBe(1);
 	expect(actionDeliveryDuration.count({ action: 'replay' })).toBe(2);
 	expect(exposition()).toMatch(/syncscope_action_deliveries_total\{action="replay",outcome="delivered"\} 1/);

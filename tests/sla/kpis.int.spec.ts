@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
+import { failureBreakdowns, riskFigures } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
-import { QUANTILE_RELATIVE_ACCURACY } from '../../src/lib/server/sla/kpis';
+import { QUANTILE_RELATIVE_ACCURACY, txFigures, txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
 import { testDb, type TestDb } from '../helpers/db';
 import { Sender } from './send';
@@ -63,6 +64,48 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		const [lo, hi] = quantileBounds(e.truth.ack.latencies, 0.95, QUANTILE_RELATIVE_ACCURACY);
 		expect(m.p95).toBeGreaterThanOrEqual(lo);
 		expect(m.p95).toBeLessThanOrEqual(hi);
+	});
+
+	it('breaks failures down by step, system, partner and error code', async () => {
+		const b = await failureBreakdowns(flow, e.window, t.db);
+		const pick = (xs: { key: string; failed: number }[]) => Object.fromEntries(xs.map((x) => [x.key, x.failed]));
+		expect(pick(b.errorCode)).toEqual({ 'E-CREDIT': 3, 'E-TAX': 2, 'E-CRM': 1 });
+		expect(pick(b.step)).toEqual({ 'erp.create-sales-order': 5, 'crm.update-status': 1 });
+		expect(pick(b.system)).toEqual({ erp: 5, crm: 1 });
+		expect(pick(b.partner)).toEqual({ acme: 3, globex: 2, '(none)': 1 });
+	});
+
+	it('lists the transactions behind value at risk, for lineage links', async () => {
+		const { atRisk } = await riskFigures(flow, e.window, 100, t.db);
+		expect(atRisk.reduce((s, r) => s + r.amount, 0)).toBe(e.truth.valueAtRisk);
+		expect(atRisk[0]).toMatchObject({ correlationId: 'SO-S1', amount: 700, stuck: true });
+		expect(atRisk.filter((r) => r.stuck).map((r) => r.correlationId).sort()).toEqual(['SO-S0', 'SO-S1']);
+		expect((await riskFigures(flow, e.window, 3, t.db)).atRisk).toHaveLength(3);
+	});
+
+	it('figures with the previous period in one pass equal separate queries; series add up', async () => {
+		const len = e.window.to.getTime() - e.window.from.getTime();
+		const prevW = { from: new Date(e.window.from.getTime() - len), to: e.window.from, now: e.window.now };
+		const both = await txFiguresCompared([flow], e.window, prevW, 600, t.db);
+		const cur = both.current.get(FLOW)!;
+		expect(cur.totals).toEqual((await txFigures([flow], e.window, 0, t.db)).get(FLOW)!.totals);
+		expect(both.previous.get(FLOW)!.totals).toEqual((await txFigures([flow], prevW, 0, t.db)).get(FLOW)!.totals);
+		expect(both.previous.get(FLOW)!.totals).toMatchObject({ total: 1, failed: 1 }); // SO-EARLY
+		expect(cur.series.reduce((s, b) => s + b.total, 0)).toBe(e.truth.total);
+		expect(cur.series.reduce((s, b) => s + b.failed, 0)).toBe(e.truth.failed);
+		expect(cur.series.every((b) => Date.parse(b.t) >= e.window.from.getTime() - 600_000)).toBe(true);
+	});
+
+	it('a flow naming its own start and end steps measures end-to-end time between them', async () => {
+		const own = { ...flow, objectives: { ...flow.objectives, startStep: 'crm.submit-order', endStep: 'crm.update-status' } };
+		const o = await flowKpis(own, e.window, t.db);
+		expect(o.total).toBe(e.truth.total);
+		for (const [q, v] of [[0.5, o.e2eMs.p50], [0.95, o.e2eMs.p95], [0.99, o.e2eMs.p99]] as const) {
+			const [lo, hi] = quantileBounds(e.truth.ownE2eMs, q, QUANTILE_RELATIVE_ACCURACY);
+			expect(v, `p${q * 100}`).toBeGreaterThanOrEqual(lo);
+			expect(v, `p${q * 100}`).toBeLessThanOrEqual(hi);
+		}
+		expect(o.milestones['supplier-ack'].n).toBe(e.truth.ack.latencies.length);
 	});
 
 	it('an empty window has zero counts and null quantiles', async () => {

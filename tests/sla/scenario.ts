@@ -51,6 +51,8 @@ export interface Truth {
 	deadLetters: number;
 	valueAtRisk: number;
 	e2eMs: number[];
+	/** end-to-end time between crm.submit-order and crm.update-status (a flow naming its own steps) */
+	ownE2eMs: number[];
 	eventDelayMs: number[];
 	ack: { latencies: number[]; pending: number };
 }
@@ -70,7 +72,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 	const resource = resourceFromAttributes({ 'service.name': 'mule-o2c' });
 	const tracer: Tracer = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('scenario');
 	const logger: Logger = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor(logs)] }).getLogger('scenario');
-	const truth: Truth = { total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, deadLetters: 0, valueAtRisk: 0, e2eMs: [], eventDelayMs: [], ack: { latencies: [], pending: 0 } };
+	const truth: Truth = { total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, deadLetters: 0, valueAtRisk: 0, e2eMs: [], ownE2eMs: [], eventDelayMs: [], ack: { latencies: [], pending: 0 } };
 	const from = nowMs - 6 * H;
 
 	const base = (corr: string, step: string, extra: Record<string, string | number> = {}) => ({
@@ -106,6 +108,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		span('update CRM', t0 + d - 100, t0 + d - 10, base(corr, 'crm.update-status', { 'integration.outcome': 'success' }), r.s);
 		r.end();
 		truth.e2eMs.push(d);
+		truth.ownE2eMs.push(d - 10);
 		truth.eventDelayMs.push(delay);
 		// acknowledgements in later traces: four as spans, two as ack log records
 		if (i < 6) {
@@ -137,6 +140,18 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		truth.valueAtRisk += amount;
 	}
 
+	// 2b. a failed step is not healed by a later success of another step (an acknowledgement)
+	{
+		const t0 = nowMs - 3.5 * H;
+		const r = root('SO-FA', t0, t0 + 2_000, { 'integration.amount': 50 });
+		span('update CRM', t0 + 1_000, t0 + 1_900, base('SO-FA', 'crm.update-status', { 'integration.outcome': 'failed', 'integration.error.code': 'E-CRM', 'integration.target': 'crm' }), r.s, true);
+		r.end();
+		span('PO ack', t0 + H, t0 + H + 10, base('SO-FA', 'supplier.po-ack', { 'integration.outcome': 'success' }));
+		truth.total++;
+		truth.failed++;
+		truth.valueAtRisk += 50;
+	}
+
 	// 3. three failures replayed successfully in a later trace (attempt 2): succeeded + replays, no e2e
 	for (let k = 0; k < 3; k++) {
 		const t0 = nowMs - 3 * H + k * 5 * 60_000;
@@ -147,6 +162,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		const t1 = t0 + 30 * 60_000;
 		const replay = span('replay', t1, t1 + 500, base(corr, 'erp.create-sales-order', { 'integration.outcome': 'success', 'integration.attempt': 2 }));
 		span('update CRM', t1 + 510, t1 + 600, base(corr, 'crm.update-status', { 'integration.outcome': 'success' }), replay);
+		truth.ownE2eMs.push(30 * 60_000 + 600);
 		truth.total++;
 		truth.succeeded++;
 		truth.replays++;
@@ -163,6 +179,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		span('update CRM', t0 + d - 500, t0 + d - 100, base(corr, 'crm.update-status', { 'integration.outcome': 'success' }), r.s);
 		r.end();
 		truth.e2eMs.push(d);
+		truth.ownE2eMs.push(d - 100);
 		truth.total++;
 		truth.succeeded++;
 		truth.replays++;

@@ -3,6 +3,7 @@
  * links to exceptions) on top of the console's one formatter, $lib/format.
  */
 import { formatDuration, formatPercent } from '$lib/format';
+import { route } from '$lib/route';
 
 export const duration = formatDuration;
 export const percent = formatPercent;
@@ -41,7 +42,5 @@ export function objective(v: number, unit: 'ratio' | 'ms' | 'count' | 'perHour')
 
 /** Exceptions list behind a number (the exceptions page filters by these query parameters). */
 export function exceptionsHref(q: Record<string, string | undefined>): string {
-	const p = new URLSearchParams();
-	for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
-	return `/exceptions?${p}`;
+	return route.exceptions(q);
 }

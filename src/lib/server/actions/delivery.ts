@@ -60,11 +60,21 @@ export function deliveryId(exceptionId: string, requestActionId: string): string
 
 const inflight = new Map<string, Promise<DeliveryOutcome>>();
 
+/** Prometheus outcome label: delivered, failed, disabled (410) or gave_up (after the last retry). */
+function metricOutcome(row: Omit<DeliveryLogRow, 'At'>): string {
+	if (row.Outcome === 'delivered') return 'delivered';
+	if (row.Status === 410) return 'disabled';
+	if (row.Outcome === 'retrying') return 'failed';
+	return row.Status >= 500 || row.Status === 0 || row.Status === 408 || row.Status === 429 ? 'gave_up' : 'failed';
+}
+
 async function log(row: Omit<DeliveryLogRow, 'At'>): Promise<void> {
 	// every attempt is recorded here, so the Prometheus counters are kept here too
-	actionDeliveries.inc({ action: row.Action, outcome: row.Outcome });
-	// attempts that reached the network (a status, or time spent failing); SSRF refusals never left
-	if (row.Status > 0 || row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
+	if (row.Outcome !== 'void') {
+		actionDeliveries.inc({ action: row.Action, outcome: metricOutcome(row) });
+		// attempts that reached the network (a status, or time spent failing); SSRF refusals never left
+		if (row.Status > 0 || row.DurationMs > 0) actionDeliveryDuration.observe(row.DurationMs / 1000, { action: row.Action });
+	}
 	const at = new Date().toISOString().replace('T', ' ').replace('Z', '');
 	await db().insertRaw('action_deliveries', Buffer.from(JSON.stringify({ ...row, At: at }) + '\n'), {
 		format: 'JSONEachRow',

@@ -76,7 +76,8 @@ export const hostPortInput = z
 
 /** Add or remove an allow-list entry (audited). */
 export async function setAllowed(hostPortRaw: string, allowed: boolean, by: Actor): Promise<void> {
-	const hp = hostPortInput.parse(hostPortRaw).replace(/^\[|\]$/g, '').replace(/^\[(.*)\](:\d+)$/, '$1$2');
+	// stored as ssrf.hostPort() spells it: IPv6 without brackets ("::1:8080")
+	const hp = hostPortInput.parse(hostPortRaw).replace(/^\[(.*)\](:\d+)$/, '$1$2');
 	await appendAudit(async () => ({ actor: by.email, role: by.role, action: allowed ? 'allowlist_add' : 'allowlist_remove', subjectType: 'allowlist', subjectId: hp, result: 'ok' }));
 	await db().insertRows('action_allowlist', [{ HostPort: hp, Version: Date.now(), Deleted: allowed ? 0 : 1, UpdatedBy: by.email, UpdatedAt: now() }]);
 }

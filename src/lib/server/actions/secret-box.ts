@@ -12,6 +12,9 @@ import { config } from '../config';
 function key(): Buffer {
 	const c = config();
 	if (c.secretKey) return Buffer.from(c.secretKey, 'base64');
+	// with a ClickHouse server, several console processes share the endpoints table: a per-process
+	// key file would leave each unable to read the others' secrets
+	if (c.clickhouseUrl) throw new Error('set SYNCSCOPE_SECRET_KEY (base64 of 32 random bytes, the same on every console) to store action-endpoint secrets');
 	const file = join(c.dataDir, 'secret.key');
 	if (!existsSync(file)) {
 		mkdirSync(c.dataDir, { recursive: true });

@@ -6,6 +6,9 @@
  * the others get 409 (already retrying), which is skipped.
  */
 import { db, sql } from '../db';
+import { logger } from '../log';
+import { auditFor } from '../audit/log';
+import { startDelivery } from './dispatch';
 import { runbooks } from '../runbooks/loader';
 import { matchRunbook } from '../runbooks/match';
 import { ActionError } from './errors';
@@ -49,16 +52,42 @@ export async function autoRetryTick(now = Date.now()): Promise<string[]> {
 	return retried;
 }
 
-/** Run autoRetryTick every `intervalMs` (never two at once); returns a stop function. */
+const parseAt = (ts: string) => new Date(ts.replace(' ', 'T') + 'Z').getTime();
+
+/**
+ * Approvals whose delivery never finished (the console stopped mid-delivery): deliver them again,
+ * with the same delivery id, so the receiver's Idempotency-Key dedup makes a repeat harmless and a
+ * delivery already marked delivered is not sent at all. Returns the ids resumed.
+ */
+export async function resumeStalledDeliveries(now = Date.now(), graceMs = 120_000): Promise<string[]> {
+	const resumed: string[] = [];
+	for (const exc of await queryExceptions({ state: ['replay_approved'] })) {
+		const history = await auditFor('exception', exc.id);
+		const iApproval = history.findLastIndex((r) => r.Action === 'approve_replay' && r.Result === 'ok');
+		if (iApproval < 0) continue;
+		const approval = history[iApproval];
+		const settled = history.slice(iApproval + 1).some((r) => r.Role === 'system' && JSON.parse(r.Data || '{}').decisionActionId === approval.ActionId);
+		if (settled || now - parseAt(approval.At) < graceMs) continue;
+		const requestId = (JSON.parse(approval.Data || '{}') as { requestActionId?: string }).requestActionId;
+		const request = history.find((r) => r.ActionId === requestId);
+		if (!request) continue;
+		await startDelivery(exc, approval, request);
+		resumed.push(exc.id);
+	}
+	return resumed;
+}
+
+/** Run autoRetryTick (and resume stalled deliveries) every `intervalMs`, never two at once; returns a stop function. */
 export function startAutoRetry(intervalMs = 30_000): () => void {
 	let running = false;
 	const timer = setInterval(async () => {
 		if (running) return;
 		running = true;
 		try {
+			await resumeStalledDeliveries();
 			await autoRetryTick();
 		} catch (e) {
-			console.error('auto-retry: tick failed', e);
+			logger('exceptions').error('auto-retry tick failed', { err: e });
 		} finally {
 			running = false;
 		}

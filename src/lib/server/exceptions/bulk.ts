@@ -8,6 +8,9 @@ import type { SessionUser } from '../auth/types';
 import { db, sql } from '../db';
 import { ActionError } from './errors';
 import { queryExceptions } from './queries';
+import { replayNeedsApproval } from './policy';
+import { runbooks } from '../runbooks/loader';
+import { matchRunbook } from '../runbooks/match';
 import { performAction, type ActionInput } from './service';
 import { DELIVERING, transitionError, type ActionName } from './state';
 
@@ -16,8 +19,10 @@ export interface DryRun {
 	total: number;
 	/** will be applied */
 	eligible: string[];
-	/** of those, how many send a webhook */
+	/** of those, how many send a webhook now */
 	willSend: number;
+	/** replay requests that will wait for an approver instead */
+	awaitApproval: number;
 	/** the same message already succeeded: skipped, a replay would duplicate it */
 	duplicates: { id: string; reason: string }[];
 	invalid: { id: string; reason: string }[];
@@ -35,11 +40,26 @@ async function alreadySucceeded(ids: string[]): Promise<Set<string>> {
 	return new Set(rows.map((r) => r.id));
 }
 
-export async function dryRun(ids: string[], action: ActionName): Promise<DryRun> {
+/** Who requested the pending replay of each exception (approver ≠ requester). */
+async function requesters(ids: string[]): Promise<Map<string, string>> {
+	const rows = await db().query<{ id: string; actor: string }>(
+		sql`SELECT SubjectId AS id, argMax(Actor, Seq) AS actor FROM audit_log
+			WHERE SubjectType = 'exception' AND Action = 'request_replay' AND Result = 'ok' AND SubjectId IN ${{ 'Array(String)': ids }}
+			GROUP BY SubjectId`
+	);
+	return new Map(rows.map((r) => [r.id, r.actor]));
+}
+
+export async function dryRun(ids: string[], action: ActionName, user?: Pick<SessionUser, 'email'>): Promise<DryRun> {
 	const unique = [...new Set(ids)];
-	const [rows, succeeded] = await Promise.all([queryExceptions({ ids: unique }, unique.length), alreadySucceeded(unique)]);
+	const deciding = action === 'approve_replay' || action === 'reject_replay';
+	const [rows, succeeded, requestedBy] = await Promise.all([
+		queryExceptions({ ids: unique }, unique.length),
+		alreadySucceeded(unique),
+		deciding && user ? requesters(unique) : Promise.resolve(new Map<string, string>())
+	]);
 	const byId = new Map(rows.map((r) => [r.id, r]));
-	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, duplicates: [], invalid: [] };
+	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, awaitApproval: 0, duplicates: [], invalid: [] };
 	for (const id of unique) {
 		const r = byId.get(id);
 		if (!r) out.invalid.push({ id, reason: 'no such exception' });
@@ -49,12 +69,20 @@ export async function dryRun(ids: string[], action: ActionName): Promise<DryRun>
 				continue;
 			}
 		}
-		const bad = r && transitionError(action, r.state);
 		if (!r) continue;
+		const own = user && requestedBy.get(id) === user.email;
+		const bad = transitionError(action, r.state) ?? (own ? 'you requested this replay; a different person must decide it' : null);
 		if (bad) out.invalid.push({ id, reason: bad });
 		else out.eligible.push(id);
 	}
-	out.willSend = DELIVERING.has(action) || action === 'request_replay' ? out.eligible.length : 0;
+	if (action === 'request_replay') {
+		const books = await runbooks();
+		for (const id of out.eligible) {
+			const r = byId.get(id)!;
+			if (replayNeedsApproval(matchRunbook(books, r)?.runbook ?? null, r.amount)) out.awaitApproval++;
+			else out.willSend++;
+		}
+	} else if (DELIVERING.has(action)) out.willSend = out.eligible.length;
 	return out;
 }
 
@@ -73,7 +101,7 @@ const jobs = new Map<string, BulkJob>();
 
 /** Start applying `action` to the eligible ids of a fresh dry run; returns the job to poll. */
 export async function startBulk(ids: string[], input: ActionInput, user: SessionUser): Promise<{ job: BulkJob; plan: DryRun }> {
-	const plan = await dryRun(ids, input.action);
+	const plan = await dryRun(ids, input.action, user);
 	const job: BulkJob = { id: randomUUID(), owner: user.email, action: input.action, total: plan.eligible.length, done: 0, ok: 0, failed: [], finished: false };
 	jobs.set(job.id, job);
 	void (async () => {

@@ -1,6 +1,7 @@
 /** The one place exception-domain errors become HTTP answers: reason for people, detail for the log. */
 import { json } from '@sveltejs/kit';
 import { ZodError } from 'zod';
+import { logger } from '../log';
 import { ActionError } from './errors';
 import { SsrfError } from '../actions/ssrf';
 import { RunbookError } from '../runbooks/loader';
@@ -20,7 +21,7 @@ export function problemOf(e: unknown): Problem {
 		const issues = e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
 		return { status: 400, message: issues.join('; '), issues };
 	}
-	console.error('exceptions: unexpected error', e);
+	logger('exceptions').error('unexpected error', { err: e });
 	return { status: 500, message: 'something went wrong; the server log has the detail' };
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { matchRunbook } from '../runbooks/match';
 import { runbooks } from '../runbooks/loader';
 import { ownerOf } from './owner';
-import { queryExceptions, type ExceptionRow } from './queries';
+import { queryExceptions, queryGroups, queryPage, type ExceptionRow } from './queries';
 import { STATES } from './state';
 
 const optText = z.string().trim().max(200).optional().transform((v) => v || undefined);
@@ -62,14 +62,28 @@ export function signatureOf(e: Pick<ExceptionRow, 'flow' | 'step' | 'errorClass'
 	return `${e.flow || '(no flow)'} · ${e.step || '(no step)'} · ${e.errorClass || '?'}/${e.errorCode || '?'}`;
 }
 
+/** Rows read into this process when the owner filter is used (owners are not in ClickHouse). */
+export const OWNER_FILTER_CAP = 5000;
+
 export async function listExceptions(raw: ListQuery): Promise<{ total: number; items: QueueItem[]; groups: QueueGroup[] }> {
 	const q = listQuery.parse(raw);
-	const [rows, books] = await Promise.all([queryExceptions(q), runbooks()]);
-	let items: QueueItem[] = rows.map((r) => {
+	const books = await runbooks();
+	const decorate = (r: ExceptionRow): QueueItem => {
 		const rb = matchRunbook(books, r)?.runbook ?? null;
 		return { ...r, owner: ownerOf(r.assignee, rb, r.flow), runbookId: rb?.id ?? null, signature: signatureOf(r) };
-	});
-	if (q.owner) items = items.filter((i) => i.owner.toLowerCase() === q.owner!.toLowerCase());
+	};
+	if (!q.owner) {
+		// everything in ClickHouse: one page of rows, the true total, and the signature counts
+		const page = await queryPage(q, q.sort, q.dir, q.limit, q.offset);
+		const groups = await queryGroups(q);
+		return {
+			total: page.total,
+			items: page.rows.map(decorate),
+			groups: groups.map((g) => ({ ...g, signature: signatureOf(g) }))
+		};
+	}
+	const owner = q.owner.toLowerCase();
+	const items = (await queryExceptions(q, OWNER_FILTER_CAP)).map(decorate).filter((i) => i.owner.toLowerCase() === owner);
 	const key = (i: QueueItem): number | string =>
 		q.sort === 'attempts' ? i.attempts : q.sort === 'amount' ? (i.amount ?? -1) : q.sort === 'firstSeen' ? i.firstSeen : i.lastSeen;
 	const sign = q.dir === 'asc' ? 1 : -1;

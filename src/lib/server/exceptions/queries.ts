@@ -52,7 +52,7 @@ export interface SqlFilters {
 }
 
 /** Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside). */
-function derived(pre: Sql): Sql {
+function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
 	return sql`
 WITH agg AS (
 	SELECT ExceptionId,
@@ -74,13 +74,20 @@ WITH agg AS (
 	GROUP BY ExceptionId
 ),
 res AS (
-	SELECT a.ExceptionId AS ExceptionId,
-		minIf(s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedAt,
-		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > a.LastSeen) AS ResolvedTraceId
-	FROM (SELECT ExceptionId, Flow, Step, LastSeen, k FROM agg
-		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k) AS a
-	INNER JOIN message_successes AS s ON s.Flow = a.Flow AND s.Step = a.Step AND s.KeyValue = a.k
-	GROUP BY a.ExceptionId
+	-- its own light pass over the failures (a CTE is inlined at every use, so agg is not reused)
+	SELECT e.ExceptionId AS ExceptionId,
+		minIf(s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedAt,
+		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedTraceId
+	FROM (
+		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', Timestamp)) AS Step, max(Timestamp) AS LastSeen,
+			arrayFilter(x -> x != '', [max(MessageId), max(IdempotencyKey)]) AS Keys
+		FROM (SELECT * FROM exception_events WHERE ${pre})
+		GROUP BY ExceptionId
+	) AS e
+	ARRAY JOIN Keys AS k
+	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes WHERE ${successFilter}) AS s
+		ON s.Flow = e.Flow AND s.Step = e.Step AND s.KeyValue = k
+	GROUP BY e.ExceptionId
 ),
 act AS (
 	SELECT SubjectId AS ExceptionId,
@@ -202,10 +209,41 @@ export async function queryExceptions(f: SqlFilters, cap = 5000): Promise<Except
 	return rows.map(toRow);
 }
 
+export type SortKey = 'lastSeen' | 'firstSeen' | 'attempts' | 'amount';
+const SORT_COLUMNS: Record<SortKey, string> = { lastSeen: 'LastSeen', firstSeen: 'FirstSeen', attempts: 'SpanFailures', amount: 'Amount' };
+
+/** One page of exceptions, sorted in ClickHouse, and how many match in all. */
+export async function queryPage(f: SqlFilters, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ total: number; rows: ExceptionRow[] }> {
+	// column and direction come from fixed maps, never from the request text
+	const order = raw(`${SORT_COLUMNS[sort]} ${dir === 'asc' ? 'ASC' : 'DESC'}${sort === 'amount' ? ' NULLS LAST' : ''}, ExceptionId`);
+	const rows = await db().query<Raw & { Total: number }>(
+		sql`SELECT *, count() OVER () AS Total FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			ORDER BY ${order} LIMIT ${{ UInt32: limit }} OFFSET ${{ UInt32: offset }}`
+	);
+	if (rows.length === 0 && offset > 0) {
+		const c = await db().query<{ n: number }>(sql`SELECT count() AS n FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}`);
+		return { total: c[0]?.n ?? 0, rows: [] };
+	}
+	return { total: rows[0]?.Total ?? 0, rows: rows.map(toRow) };
+}
+
+/** Counts per error signature (flow, step, class, code) over everything that matches. */
+export async function queryGroups(f: SqlFilters): Promise<{ flow: string; step: string; errorClass: string; errorCode: string; count: number; oldest: string }[]> {
+	return db().query(
+		sql`SELECT Flow AS flow, Step AS step, ErrorClass AS errorClass, ErrorCode AS errorCode, count() AS count, min(FirstSeen) AS oldest
+			FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			GROUP BY flow, step, errorClass, errorCode ORDER BY count DESC, flow, step, errorClass, errorCode LIMIT 200`
+	);
+}
+
 /** One exception, or null. */
 export async function getExceptionRow(id: string): Promise<ExceptionRow | null> {
-	const rows = await queryExceptions({ ids: [id] }, 1);
-	return rows[0] ?? null;
+	const f = { ids: [id] };
+	// for one exception the primary key (Flow, Step, KeyValue) narrows the successes to its message
+	const successes = sql`(Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM exception_events
+		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k WHERE ExceptionId = ${{ String: id }})`;
+	const rows = await db().query<Raw>(sql`SELECT * FROM (${derived(preFilters(f), successes)}) LIMIT 1`);
+	return rows[0] ? toRow(rows[0]) : null;
 }
 
 /** The newest dead-letter body of an exception (what a replay re-sends), or null without one. */

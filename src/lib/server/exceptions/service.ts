@@ -5,6 +5,7 @@
  * approval: the second re-reads, finds the state replay_approved and is refused with 409.
  */
 import { z } from 'zod';
+import { logger } from '../log';
 import { can } from '../auth/roles';
 import type { SessionUser } from '../auth/types';
 import { appendAudit, auditFor, type AuditInput, type AuditRow } from '../audit/log';
@@ -57,7 +58,7 @@ export function pendingRequest(history: AuditRow[]): AuditRow | null {
 /** Deliveries run after the response; a failure is logged, never an unhandled rejection. */
 function background<T>(p: Promise<T>): Promise<T | null> {
 	return p.catch((e) => {
-		console.error('exceptions: delivery failed unexpectedly', e);
+		logger('exceptions').error('delivery failed unexpectedly', { err: e });
 		return null;
 	});
 }

@@ -5,7 +5,7 @@
  * range, so day partitions outside it are never opened. Re-sent spans are counted once
  * (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
  */
-import { db, sql } from '../db';
+import { db, raw, sql } from '../db';
 import { TRACE_ID, type Lineage, type LineageLog, type LineageSpan } from './schema';
 
 /** at most this many spans/logs are returned for one key (a runaway correlation ID) */
@@ -59,23 +59,40 @@ type SpanRow = Omit<LineageSpan, 'start' | 'events' | 'links' | 'flow' | 'step' 
  * Every span of the given traces within [lo, hi], each (TraceId, SpanId) once, sorted by time.
  * Only filtering happens in SQL: an ORDER BY or per-row functions there make ClickHouse read the
  * heavy columns (attribute maps, events) of whole granules before filtering; sorting a few
- * hundred rows here is cheaper (see bench/lineage.ts).
+ * hundred rows here is cheaper. Without `detail`, the attribute maps are not read at all: the
+ * integration.* values come from lineage_span_attributes (migration 150), about 4× less work
+ * per lookup (bench/lineage.ts).
  */
-export async function spansOf(traceIds: string[], lo: number, hi: number): Promise<LineageSpan[]> {
+export async function spansOf(traceIds: string[], lo: number, hi: number, detail = true): Promise<LineageSpan[]> {
 	if (!traceIds.length) return [];
-	const rows = await db().query<SpanRow>(sql`
-		SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
-		       SpanName AS name, SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs,
-		       Duration / 1e6 AS durationMs, StatusCode AS status, StatusMessage AS statusMessage,
-		       SpanAttributes AS attributes, ResourceAttributes AS resource,
-		       Events.Timestamp AS eventTimes, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
-		       Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds
-		FROM otel_traces
-		WHERE TraceId IN ${{ 'Array(String)': traceIds }}
-		  AND Timestamp >= fromUnixTimestamp64Milli(${{ Int64: lo }}) AND Timestamp <= fromUnixTimestamp64Milli(${{ Int64: hi }})
-		LIMIT 1 BY TraceId, SpanId
-		LIMIT ${{ UInt32: MAX_SPANS }}`);
-	return rows.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId)).map(toSpan);
+	const inRange = sql`TraceId IN ${{ 'Array(String)': traceIds }}
+		  AND Timestamp >= fromUnixTimestamp64Milli(${{ Int64: lo }}) AND Timestamp <= fromUnixTimestamp64Milli(${{ Int64: hi }})`;
+	const heavy = detail
+		? raw(`SpanAttributes AS attributes, ResourceAttributes AS resource, Events.Timestamp AS eventTimes, Events.Name AS eventNames,
+		       Events.Attributes AS eventAttributes, Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds`)
+		: raw(`map() AS attributes, map() AS resource, [] AS eventTimes, [] AS eventNames, [] AS eventAttributes, [] AS linkTraceIds, [] AS linkSpanIds`);
+	const [rows, tags] = await Promise.all([
+		db().query<SpanRow>(sql`
+			SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
+			       SpanName AS name, SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs,
+			       Duration / 1e6 AS durationMs, StatusCode AS status, StatusMessage AS statusMessage, ${heavy}
+			FROM otel_traces WHERE ${inRange}
+			LIMIT 1 BY TraceId, SpanId
+			LIMIT ${{ UInt32: MAX_SPANS }}`),
+		detail
+			? Promise.resolve([])
+			: db().query<{ traceId: string; spanId: string; tags: Record<string, string> }>(sql`
+			SELECT TraceId AS traceId, SpanId AS spanId,
+			       map('integration.flow', Flow, 'integration.step', Step, 'integration.source', Source,
+			           'integration.target', Target, 'integration.outcome', Outcome) AS tags
+			FROM lineage_span_attributes WHERE ${inRange}
+			LIMIT 1 BY TraceId, SpanId`)
+	]);
+	if (!detail) {
+		const byId = new Map(tags.map((t) => [`${t.traceId}:${t.spanId}`, t.tags]));
+		for (const r of rows) r.attributes = Object.fromEntries(Object.entries(byId.get(`${r.traceId}:${r.spanId}`) ?? {}).filter(([, v]) => v !== ''));
+	}
+	return rows.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId)).map((r) => toSpan(r, detail));
 }
 
 /** ClickHouse DateTime64 text (UTC) → ISO 8601 with milliseconds */
@@ -87,11 +104,13 @@ export function isError(status: string): boolean {
 	return /error/i.test(status);
 }
 
-function toSpan(r: SpanRow): LineageSpan {
+function toSpan(r: SpanRow, detail: boolean): LineageSpan {
 	const a = r.attributes;
 	const { startMs, eventTimes, eventNames, eventAttributes, linkTraceIds, linkSpanIds, ...rest } = r;
 	return {
 		...rest,
+		// without detail only the integration.* values were read; do not pass them off as all attributes
+		attributes: detail ? a : {},
 		start: new Date(startMs).toISOString(),
 		flow: a['integration.flow'] ?? '',
 		step: a['integration.step'] ?? '',
@@ -126,8 +145,11 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
 	}));
 }
 
-/** Everything that happened to one key, across traces, sorted by time. */
-export async function findLineage(input: string): Promise<Lineage> {
+/**
+ * Everything that happened to one key, across traces, sorted by time. `detail: false` leaves out
+ * span resources, events and links (the API shape has none of them).
+ */
+export async function findLineage(input: string, opts: { detail?: boolean } = {}): Promise<Lineage> {
 	const key = input.trim();
 	const hits = await tracesForKey(key);
 	const matchedAs = [...new Set(hits.flatMap((h) => h.names))];
@@ -139,7 +161,7 @@ export async function findLineage(input: string): Promise<Lineage> {
 	const lo = Math.min(...times) - SLACK_MS;
 	const hi = Math.max(...times) + SLACK_MS;
 
-	const [spans, logs] = await Promise.all([spansOf(traceIds, lo, hi), logsOf(traceIds, key, lo, hi)]);
+	const [spans, logs] = await Promise.all([spansOf(traceIds, lo, hi, opts.detail ?? true), logsOf(traceIds, key, lo, hi)]);
 	const firstSeen = new Map<string, number>();
 	for (const s of spans) if (!firstSeen.has(s.traceId)) firstSeen.set(s.traceId, Date.parse(s.start));
 	const traces = [...new Set([...spans.map((s) => s.traceId), ...traceIds])].sort(

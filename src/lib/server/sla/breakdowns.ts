@@ -23,30 +23,44 @@ export interface Breakdowns {
 	errorCode: Slice[];
 }
 
-/** Failed transactions (last outcome failed) grouped four ways. */
-export async function failureBreakdowns(flow: Flow, w: Window, d: Db = db()): Promise<Breakdowns> {
-	const rows = await d.query<{ step: string; system: string; partner: string; errClass: string; errCode: string; n: number; amount: number }>(sql`
-		SELECT step, system, partner, errClass, errCode, count() AS n, sum(amount) AS amount
+type RiskRow = { step: string; system: string; partner: string; errClass: string; errCode: string; failed: number; n: number; total: number; top: [string, string, string, number, string, number][] };
+
+/**
+ * One pass over the transactions at risk (failed or stuck): failures grouped by step, system,
+ * partner and error code, and the largest at-risk transactions (for lineage links).
+ */
+export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<{ breakdowns: Breakdowns; atRisk: AtRiskTx[] }> {
+	const rows = await d.query<RiskRow>(sql`
+		SELECT step, system, partner, errClass, errCode, outcome IN ('failed', 'rejected') AS failed, count() AS n, sum(amount) AS total,
+			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
 		FROM (${transactions([flow], w, config().slaLookbackDays)})
-		WHERE outcome IN ('failed', 'rejected')
-		GROUP BY step, system, partner, errClass, errCode`);
-	const by = (key: (r: (typeof rows)[number]) => string, withStep = false): Slice[] => {
+		WHERE atRisk
+		GROUP BY step, system, partner, errClass, errCode, failed`);
+	const failed = rows.filter((r) => r.failed);
+	const by = (key: (r: RiskRow) => string, withStep = false): Slice[] => {
 		const m = new Map<string, Slice>();
-		for (const r of rows) {
+		for (const r of failed) {
 			const k = key(r) || '(none)';
 			const s = m.get(k) ?? { key: k, failed: 0, amount: 0, ...(withStep ? { step: r.step } : {}) };
 			s.failed += r.n;
-			s.amount += r.amount;
+			s.amount += r.total;
 			m.set(k, s);
 		}
 		return [...m.values()].sort((a, b) => b.failed - a.failed);
 	};
+	const atRisk = rows
+		.flatMap((r) => r.top.map(([correlationId, outcome, start, stuck, currency, amount]) => ({ correlationId, outcome, step: r.step, errCode: r.errCode, amount, currency, start, stuck: stuck === 1 })))
+		.sort((a, b) => b.amount - a.amount || b.start.localeCompare(a.start))
+		.slice(0, limit);
 	return {
-		step: by((r) => r.step),
-		system: by((r) => r.system),
-		partner: by((r) => r.partner),
-		errorCode: by((r) => r.errCode || r.errClass, true)
+		breakdowns: { step: by((r) => r.step), system: by((r) => r.system), partner: by((r) => r.partner), errorCode: by((r) => r.errCode || r.errClass, true) },
+		atRisk
 	};
+}
+
+/** Failed transactions (last outcome failed) grouped four ways. */
+export async function failureBreakdowns(flow: Flow, w: Window, d: Db = db()): Promise<Breakdowns> {
+	return (await riskFigures(flow, w, 0, d)).breakdowns;
 }
 
 export interface StepRow {
@@ -84,14 +98,4 @@ export interface AtRiskTx {
 	currency: string;
 	start: string;
 	stuck: boolean;
-}
-
-/** The transactions behind value at risk (failed or stuck), largest amounts first, for lineage links. */
-export async function atRiskTransactions(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<AtRiskTx[]> {
-	return d.query<AtRiskTx>(sql`
-		SELECT CorrelationId AS correlationId, outcome, step, errCode, amount, currency,
-			formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ') AS start, stuck
-		FROM (${transactions([flow], w, config().slaLookbackDays)})
-		WHERE atRisk
-		ORDER BY amount DESC, start DESC LIMIT ${{ UInt32: limit }}`);
 }

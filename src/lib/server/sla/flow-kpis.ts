@@ -5,7 +5,7 @@
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { txFigures, type TxFigures } from './kpis';
-import { deadLetters, milestoneFigures, type MilestoneFigures } from './milestones';
+import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { FlowKpis } from './schemas';
 import type { Window } from './transactions';
 
@@ -18,16 +18,10 @@ export function ownE2e(flow: Flow) {
 
 export async function flowKpis(flow: Flow, w: Window, d: Db = db()): Promise<FlowKpis> {
 	const own = ownE2e(flow);
-	const [tx, dl, ms, e2e] = await Promise.all([
-		txFigures([flow], w, 0, d),
-		deadLetters([flow.id], w, 0, d),
-		Promise.all(
-			flow.objectives.milestones.map((m) =>
-				milestoneFigures({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target }, w, 0, d)
-			)
-		),
-		own ? milestoneFigures(own, w, 0, d) : null
-	]);
+	const specs = [...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])];
+	const [tx, dl, msAll] = await Promise.all([txFigures([flow], w, 0, d), deadLetters([flow.id], w, 0, d), milestonesFigures(specs, w, 0, d)]);
+	const ms = msAll.slice(0, flow.objectives.milestones.length);
+	const e2e = own ? msAll[msAll.length - 1] : null;
 	const t: TxFigures = tx.get(flow.id)!.totals;
 	const milestones: Record<string, { n: number; pending: number; p50: number | null; p95: number | null }> = {};
 	flow.objectives.milestones.forEach((m, i) => {

@@ -1,10 +1,10 @@
 /** Everything the flow page shows, in one call: KPIs over time, milestones, breakdowns, steps. */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { atRiskTransactions, failureBreakdowns, stepTable } from './breakdowns';
+import { riskFigures, stepTable } from './breakdowns';
 import { ownE2e } from './flow-kpis';
-import { txFigures } from './kpis';
-import { deadLetters, milestoneFigures } from './milestones';
+import { txFiguresCompared } from './kpis';
+import { deadLetters, milestonesFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag } from './status';
 
@@ -12,17 +12,17 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [tx, prev, dl, prevDl, ms, e2e, breakdowns, steps, atRisk] = await Promise.all([
-		txFigures([flow], w, r.bucketSeconds, d),
-		txFigures([flow], prevW, 0, d),
+	const [{ current: tx, previous: prev }, dl, prevDl, msAll, risk, steps] = await Promise.all([
+		txFiguresCompared([flow], w, r.previous, r.bucketSeconds, d),
 		deadLetters([flow.id], w, r.bucketSeconds, d),
 		deadLetters([flow.id], prevW, 0, d),
-		Promise.all(flow.objectives.milestones.map((m) => milestoneFigures({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target }, w, r.bucketSeconds, d))),
-		own ? milestoneFigures(own, w, r.bucketSeconds, d) : null,
-		failureBreakdowns(flow, w, d),
-		stepTable(flow, w, d),
-		atRiskTransactions(flow, w, 10, d)
+		milestonesFigures([...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])], w, r.bucketSeconds, d),
+		riskFigures(flow, w, 10, d),
+		stepTable(flow, w, d)
 	]);
+	const { breakdowns, atRisk } = risk;
+	const ms = msAll.slice(0, flow.objectives.milestones.length);
+	const e2e = own ? msAll[msAll.length - 1] : null;
 	const cur = tx.get(flow.id)!;
 	if (e2e) {
 		// the flow names its own start and end steps: end-to-end time comes from them

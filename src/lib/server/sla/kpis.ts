@@ -90,22 +90,61 @@ export interface FlowFigures {
 
 /** Figures per flow for the window, plus a series per bucket (bucketSeconds; 0 = no series). */
 export async function txFigures(flows: Flow[], w: Window, bucketSeconds: number, d: Db = db()): Promise<Map<string, FlowFigures>> {
-	const out = new Map<string, FlowFigures>(flows.map((f) => [f.id, { flow: f.id, totals: EMPTY, series: [] }]));
+	return (await txFiguresCompared(flows, w, null, bucketSeconds, d)).current;
+}
+
+/**
+ * Figures for the window and, when given, the period just before it, in one pass: the
+ * transactions of [previous.from, to) are split by the period their first span started in. The
+ * series covers the current window only.
+ */
+export async function txFiguresCompared(
+	flows: Flow[],
+	w: Window,
+	previous: { from: Date } | null,
+	bucketSeconds: number,
+	d: Db = db(),
+	/** 'full': every figure per bucket; 'counts': transactions and failures per bucket only (sparklines: cheap at 1-minute buckets) */
+	series: 'full' | 'counts' = 'full'
+): Promise<{ current: Map<string, FlowFigures>; previous: Map<string, FlowFigures> }> {
+	const empty = () => new Map<string, FlowFigures>(flows.map((f) => [f.id, { flow: f.id, totals: EMPTY, series: [] }]));
+	const out = { current: empty(), previous: empty() };
 	if (flows.length === 0) return out;
-	const tx = transactions(flows, w, config().slaLookbackDays);
-	const bucket = sql`toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }}))`;
-	const rows = await d.query<Row>(
+	const span = previous ? { ...w, from: previous.from } : w;
+	const tx = transactions(flows, span, config().slaLookbackDays);
+	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
+	// bucket rows only for the current period (the previous one contributes a single bucket)
+	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;
+	if (bucketSeconds > 0 && series === 'counts') {
+		const rows = await d.query<Row & { cur: number; bt: Record<string, number>; bf: Record<string, number> }>(sql`
+			SELECT Flow, ${cur} AS cur, ${FIGURES},
+				sumMap(map(toString(${bucket}), toUInt64(outcome != 'duplicate'))) AS bt,
+				sumMap(map(toString(${bucket}), toUInt64(outcome IN ('failed', 'rejected')))) AS bf
+			FROM (${tx}) GROUP BY Flow, cur`);
+		for (const r of rows) {
+			const f = (r.cur ? out.current : out.previous).get(r.Flow);
+			if (!f) continue;
+			f.totals = figures(r);
+			if (r.cur) {
+				f.series = Object.entries(r.bt)
+					.map(([t, total]) => ({ ...EMPTY, t: toIso(t), total, failed: r.bf[t] ?? 0, succeeded: total - (r.bf[t] ?? 0) }))
+					.sort((a, b) => a.t.localeCompare(b.t));
+			}
+		}
+		return out;
+	}
+	const rows = await d.query<Row & { cur: number }>(
 		bucketSeconds > 0
-			? sql`SELECT Flow, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
-				GROUP BY GROUPING SETS ((Flow), (Flow, b)) ORDER BY Flow, b`
-			: sql`SELECT Flow, 1 AS g, ${FIGURES} FROM (${tx}) GROUP BY Flow`
+			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
+				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b)) ORDER BY Flow, b`
+			: sql`SELECT Flow, ${cur} AS cur, 1 AS g, ${FIGURES} FROM (${tx}) GROUP BY Flow, cur`
 	);
 	for (const r of rows) {
-		const f = out.get(r.Flow);
+		const f = (r.cur ? out.current : out.previous).get(r.Flow);
 		if (!f) continue;
 		// standard GROUPING(): 1 on the per-flow total row (b aggregated away), 0 on bucket rows
-		if (bucketSeconds > 0 && r.g === 0) f.series.push({ t: toIso(r.b), ...figures(r) });
-		else f.totals = figures(r);
+		if (r.g === 1 || bucketSeconds === 0) f.totals = figures(r);
+		else if (r.cur) f.series.push({ t: toIso(r.b), ...figures(r) });
 	}
 	return out;
 }

@@ -28,6 +28,7 @@ export interface MilestoneSpec {
 }
 
 interface Row {
+	mi: number;
 	b: string;
 	g: number;
 	n: number;
@@ -35,49 +36,81 @@ interface Row {
 	q: number[];
 }
 
+export interface MilestoneResult {
+	totals: MilestoneFigures;
+	series: (MilestoneFigures & { t: string })[];
+}
+
+const EMPTY_MILESTONE: MilestoneFigures = { n: 0, pending: 0, p50: null, p95: null, p99: null };
+
 /** Figures for one milestone over the window, plus a series by bucket of the "from" step start. */
-export async function milestoneFigures(
-	m: MilestoneSpec,
-	w: Window,
-	bucketSeconds = 0,
-	d: Db = db()
-): Promise<{ totals: MilestoneFigures; series: (MilestoneFigures & { t: string })[] }> {
+export async function milestoneFigures(m: MilestoneSpec, w: Window, bucketSeconds = 0, d: Db = db()): Promise<MilestoneResult> {
+	return (await milestonesFigures([m], w, bucketSeconds, d))[0];
+}
+
+/**
+ * Several milestones (of any flows) in one pass over sla_tx_steps: each row is ARRAY JOINed to the
+ * milestones it can be an end of, then grouped per (milestone, correlation ID).
+ */
+export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucketSeconds = 0, d: Db = db()): Promise<MilestoneResult[]> {
+	const out: MilestoneResult[] = specs.map(() => ({ totals: { ...EMPTY_MILESTONE }, series: [] }));
+	if (specs.length === 0) return out;
 	const lookbackMs = config().slaLookbackDays * 86_400_000;
 	const lookback = new Date(w.from.getTime() - lookbackMs);
 	const horizon = new Date(w.to.getTime() + lookbackMs);
-	const toOk = m.requireToSucceeded ? sql`AND Failed = 0` : sql``;
+	const fl = sql`${{ 'Array(String)': specs.map((m) => m.flow) }}`;
+	const fr = sql`${{ 'Array(String)': specs.map((m) => m.from) }}`;
+	const to = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
+	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
+	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
+	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
+	const stepSet = sql`${{ 'Array(String)': [...new Set(specs.flatMap((m) => [m.from, m.to]))] }}`;
+	// per transaction: first start / first end / failed of each step involved; then one row per
+	// (milestone, transaction) whose "from" step started in the window
 	const inner = sql`
-		SELECT CorrelationId,
-			minIf(FirstStart, Step = ${{ String: m.from }}) AS fromStart,
-			minIf(toNullable(FirstEnd), Step = ${{ String: m.to }} ${toOk}) AS toEnd,
-			countIf(Step = ${{ String: m.from }}) AS hasFrom
-		FROM sla_tx_steps
-		WHERE Flow = ${{ String: m.flow }} AND Step IN (${{ String: m.from }}, ${{ String: m.to }})
-			AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < ${{ 'DateTime64(3)': horizon }}
-		GROUP BY CorrelationId
-		HAVING hasFrom > 0 AND fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
+		SELECT mi, CorrelationId, starts[${fr}[mi]] AS fromStart,
+			if(mapContains(ends, ${to}[mi]) AND (${okTo}[mi] = 0 OR failed[${to}[mi]] = 0), toNullable(ends[${to}[mi]]), NULL) AS toEnd
+		FROM (
+			SELECT Flow, CorrelationId, minMap(map(Step, FirstStart)) AS starts, minMap(map(Step, FirstEnd)) AS ends, maxMap(map(Step, Failed)) AS failed
+			FROM sla_tx_steps
+			WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': horizon }}
+				-- a step first seen before the window (within the look-back) is not this window's
+				AND (Flow, Step, CorrelationId) NOT IN (
+					SELECT Flow, Step, CorrelationId FROM sla_tx_steps
+					WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+						AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }})
+						AND CorrelationId IN (
+							SELECT CorrelationId FROM sla_tx_steps
+							WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
+								AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}))
+			GROUP BY Flow, CorrelationId
+		)
+		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND mapContains(starts, ${fr}[i]), arrayEnumerate(${fl})) AS mi
+		WHERE fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
 	const figures = sql`
 		count(lat) AS n,
-		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${{ Float64: m.targetMs }}) AS pending,
+		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${target}[mi]) AS pending,
 		quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL) AS q`;
 	const lat = sql`if(toEnd IS NULL OR toEnd < fromStart, NULL, (toUnixTimestamp64Nano(assumeNotNull(toEnd)) - toUnixTimestamp64Nano(fromStart)) / 1e6) AS lat`;
 	const rows = await d.query<Row>(
 		bucketSeconds > 0
-			? sql`SELECT toStartOfInterval(fromStart, toIntervalSecond(${{ UInt32: bucketSeconds }})) AS b, grouping(b) AS g, ${figures}
-				FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY GROUPING SETS ((), (b)) ORDER BY b`
-			: sql`SELECT '' AS b, 1 AS g, ${figures} FROM (SELECT *, ${lat} FROM (${inner}))`
+			? sql`SELECT mi, toStartOfInterval(fromStart, toIntervalSecond(${{ UInt32: bucketSeconds }})) AS b, grouping(b) AS g, ${figures}
+				FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY GROUPING SETS ((mi), (mi, b)) ORDER BY mi, b`
+			: sql`SELECT mi, '' AS b, 1 AS g, ${figures} FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY mi`
 	);
 	const conv = (r: Row): MilestoneFigures => {
 		const q = (v: number | undefined) => (r.n > 0 && v !== undefined && Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null);
 		return { n: r.n, pending: r.pending, p50: q(r.q[0]), p95: q(r.q[1]), p99: q(r.q[2]) };
 	};
-	let totals: MilestoneFigures = { n: 0, pending: 0, p50: null, p95: null, p99: null };
-	const series: (MilestoneFigures & { t: string })[] = [];
 	for (const r of rows) {
-		if (bucketSeconds > 0 && r.g === 0) series.push({ t: toIso(r.b), ...conv(r) });
-		else totals = conv(r);
+		const o = out[r.mi - 1];
+		if (!o) continue;
+		// standard GROUPING(): 1 on the per-milestone total row, 0 on bucket rows
+		if (bucketSeconds > 0 && r.g === 0) o.series.push({ t: toIso(r.b), ...conv(r) });
+		else o.totals = conv(r);
 	}
-	return { totals, series };
+	return out;
 }
 
 /** Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute. */

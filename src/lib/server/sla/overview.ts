@@ -4,8 +4,8 @@
  */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { txFigures, type TxFigures } from './kpis';
-import { deadLetters, milestoneFigures, type MilestoneFigures } from './milestones';
+import { txFiguresCompared, type TxFigures } from './kpis';
+import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag, type Check, type Rag } from './status';
 
@@ -23,9 +23,8 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 	const ids = flows.map((f) => f.id);
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
-	const [cur, prev, dl, prevDl, ms] = await Promise.all([
-		txFigures(flows, w, r.bucketSeconds, d),
-		txFigures(flows, prevW, 0, d),
+	const [{ current: cur, previous: prev }, dl, prevDl, ms] = await Promise.all([
+		txFiguresCompared(flows, w, r.previous, r.bucketSeconds, d, 'counts'),
 		deadLetters(ids, w, 0, d),
 		deadLetters(ids, prevW, 0, d),
 		milestonesOf(flows, w, d)
@@ -40,22 +39,32 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 			checks: checks(f, status),
 			now: { ...c.totals, deadLetters: dl.get(f.id)!.total },
 			previous: { ...prev.get(f.id)!.totals, deadLetters: prevDl.get(f.id)!.total },
-			series: c.series.map((s) => [s.t, s.total, s.failed] as [string, number, number])
+			series: filled(c.series, r)
 		};
 	});
 }
 
-/** Milestone totals per flow (name → figures). */
+/** Milestone totals per flow (name → figures), all flows' milestones in one query. */
 export async function milestonesOf(flows: Flow[], w: { from: Date; to: Date; now: Date }, d: Db = db()) {
+	const specs = flows.flatMap((f) => f.objectives.milestones.map((m) => ({ flow: f.id, name: m.name, from: m.from, to: m.to, targetMs: m.target })));
+	const results = await milestonesFigures(specs, w, 0, d);
 	const out = new Map<string, Record<string, MilestoneFigures>>();
-	const jobs = flows.flatMap((f) =>
-		f.objectives.milestones.map(async (m) => {
-			const r = await milestoneFigures({ flow: f.id, from: m.from, to: m.to, targetMs: m.target }, w, 0, d);
-			const rec = out.get(f.id) ?? {};
-			rec[m.name] = r.totals;
-			out.set(f.id, rec);
-		})
-	);
-	await Promise.all(jobs);
+	specs.forEach((m, i) => {
+		const rec = out.get(m.flow) ?? {};
+		rec[m.name] = results[i].totals;
+		out.set(m.flow, rec);
+	});
+	return out;
+}
+
+/** Every bucket of the range, zero where nothing started, so a sparkline shows quiet periods as quiet. */
+function filled(series: { t: string; total: number; failed: number }[], r: TimeRange): [string, number, number][] {
+	const step = r.bucketSeconds * 1000;
+	const byT = new Map(series.map((s) => [Date.parse(s.t), s]));
+	const out: [string, number, number][] = [];
+	for (let t = Math.floor(r.from.getTime() / step) * step; t < r.to.getTime(); t += step) {
+		const s = byT.get(t);
+		out.push([new Date(t).toISOString(), s?.total ?? 0, s?.failed ?? 0]);
+	}
 	return out;
 }

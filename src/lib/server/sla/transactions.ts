@@ -31,10 +31,12 @@ export function endStep(flow: Flow): string {
 const ms = (a: string, b: string) => raw(`(toUnixTimestamp64Nano(${b}) - toUnixTimestamp64Nano(${a})) / 1e6`);
 
 /**
- * Columns: Flow, CorrelationId, start, outcome ('' = no outcome-bearing span, counts as success),
- * step/system/errClass/errCode of the last outcome, firstTraceMs (end-to-end time of the first
- * trace, null unless it succeeded), amount, currency, partner, eventDelayMs, failedSpans,
- * retrySpans, dupSpans, reachedEnd, stuck, atRisk.
+ * Columns: Flow, CorrelationId, start, outcome ('failed' when a step's last outcome failed or was
+ * rejected, 'success' when some step succeeded, 'duplicate' when only blocked duplicates were seen,
+ * '' when nothing carried an outcome: counted as succeeded), step/system/errClass/errCode of the
+ * failing step (else of the last step with an outcome), firstTraceMs (end-to-end time of the first
+ * trace, null unless no step of that trace ended failed), amount, currency, partner, eventDelayMs,
+ * failedSpans, retrySpans, dupSpans, reachedEnd, stuck, atRisk.
  */
 export function transactions(flows: Flow[], w: Window, lookbackDays: number): Sql {
 	const ids = flows.map((f) => f.id);
@@ -44,8 +46,14 @@ export function transactions(flows: Flow[], w: Window, lookbackDays: number): Sq
 	const horizon = new Date(w.to.getTime() + lookbackDays * 86_400_000);
 	const inFlows = sql`Flow IN ${{ 'Array(String)': ids }}`;
 	return sql`
-SELECT Flow, CorrelationId, start, t.1 AS outcome, t.2 AS step, t.3 AS system, t.4 AS errClass, t.5 AS errCode,
-	if(first.2 IN ('success', ''), first.1, NULL) AS firstTraceMs,
+SELECT Flow, CorrelationId, start,
+	arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(sl)) AS hasFailing,
+	multiIf(hasFailing, 'failed', notEmpty(sl), 'success', dupSpans > 0, 'duplicate', '') AS outcome,
+	-- for drill-down only (unused columns are pruned): (step, (end, outcome, system, class, code)),
+	-- the latest failing step if any, else the latest step with an outcome
+	arrayReverseSort(x -> (x.2.2 IN ('failed', 'rejected'), x.2.1), arrayZip(mapKeys(sl), mapValues(sl)))[1] AS t,
+	t.1 AS step, t.2.3 AS system, t.2.4 AS errClass, t.2.5 AS errCode,
+	if(first.2, first.1, NULL) AS firstTraceMs,
 	amount, currency, partner, eventDelayMs, failedSpans, retrySpans, dupSpans,
 	has(steps, transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(String)': ends }}, '')) AS reachedEnd,
 	outcome IN ('success', '') AND NOT reachedEnd
@@ -53,16 +61,18 @@ SELECT Flow, CorrelationId, start, t.1 AS outcome, t.2 AS step, t.3 AS system, t
 		AND dateDiff('millisecond', start, ${{ 'DateTime64(3)': w.now }}) > transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(Float64)': stuck }}, 0) AS stuck,
 	outcome IN ('failed', 'rejected') OR stuck AS atRisk
 FROM (
-	SELECT Flow, CorrelationId, min(s) AS start, argMaxMerge(last) AS t,
-		argMin((${ms('s', 'e')}, finalizeAggregation(last).1), s) AS first,
-		groupUniqArrayArray(steps) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
+	SELECT Flow, CorrelationId, min(s) AS start, maxMap(tsl) AS sl,
+		-- the first trace: its duration, and whether it succeeded within it (no step ended failed, not only duplicates)
+		argMin((${ms('s', 'e')}, NOT arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(tsl)) AND (notEmpty(tsl) OR td = 0)), s) AS first,
+		groupArrayArray(steps) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
 		${ms('min(et)', 'min(es)')} AS eventDelayMs,
 		uniqExactMerge(f) AS failedSpans, uniqExactMerge(r) AS retrySpans, uniqExactMerge(d) AS dupSpans
 	FROM (
-		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, argMaxMergeState(Last) AS last,
-			groupUniqArrayArray(Steps) AS steps, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
+		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, maxMap(StepLast) AS tsl,
+			groupArrayArray(Steps) AS steps, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
 			min(EventTime) AS et, min(EventSeen) AS es,
-			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d
+			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d,
+			uniqExactMerge(DuplicateSpans) AS td
 		FROM sla_tx_traces
 		WHERE ${inFlows} AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': horizon }}
 		GROUP BY Flow, CorrelationId, TraceId
@@ -70,8 +80,12 @@ FROM (
 	GROUP BY Flow, CorrelationId
 	HAVING start >= ${{ 'DateTime64(3)': w.from }} AND start < ${{ 'DateTime64(3)': w.to }}
 		-- started before the window (within the look-back) and still active in it: not this window's
+		-- (the set is built only from look-back rows whose correlation ID also occurs in the window)
 		AND (Flow, CorrelationId) NOT IN (
 			SELECT Flow, CorrelationId FROM sla_tx_traces
-			WHERE ${inFlows} AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }}))
+			WHERE ${inFlows} AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }})
+				AND CorrelationId IN (
+					SELECT CorrelationId FROM sla_tx_traces
+					WHERE ${inFlows} AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}))
 )`;
 }

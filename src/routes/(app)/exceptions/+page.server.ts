@@ -17,10 +17,10 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		query = parseListQuery(url.searchParams);
 	} catch (e) {
 		const message = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(e);
-		return { flows, states: STATES, filterError: message, total: 0, items: [], groups: [], canAct: can(user, 'exceptions:act'), query: {} };
+		return { flows, states: STATES, filterError: message, total: 0, items: [], groups: [], canAct: can(user, 'exceptions:act'), canApprove: can(user, 'replay:approve'), query: {} };
 	}
 	const { total, items, groups } = await listExceptions(query);
-	return { flows, states: STATES, filterError: null, total, items, groups, canAct: can(user, 'exceptions:act'), query: Object.fromEntries(url.searchParams) };
+	return { flows, states: STATES, filterError: null, total, items, groups, canAct: can(user, 'exceptions:act'), canApprove: can(user, 'replay:approve'), query: Object.fromEntries(url.searchParams) };
 };
 
 const bulkForm = z.object({
@@ -45,8 +45,8 @@ export const actions: Actions = {
 		authorize(locals, 'exceptions:act');
 		const b = readBulk(await request.formData());
 		if (!b.success) return fail(400, { error: b.error.issues.map((i) => i.message).join('; ') });
-		authorize(locals, permissionFor(b.data.action));
-		return { plan: await dryRun(b.data.ids, b.data.action), comment: b.data.comment, assignee: b.data.assignee ?? '' };
+		const user = authorize(locals, permissionFor(b.data.action));
+		return { plan: await dryRun(b.data.ids, b.data.action, user), comment: b.data.comment, assignee: b.data.assignee ?? '' };
 	},
 	/** Start the bulk job; the page polls its progress. */
 	bulk: async ({ locals, request }) => {

@@ -11,5 +11,5 @@ export const GET: RequestHandler = async ({ locals, url }) => {
 	authorize(locals, 'lineage:read');
 	const q = query.safeParse({ key: url.searchParams.get('key') ?? '' });
 	if (!q.success) return json({ message: q.error.issues.map((i) => i.message).join('; ') }, { status: 400 });
-	return json(toApi(await findLineage(q.data.key)));
+	return json(toApi(await findLineage(q.data.key, { detail: false })));
 };

@@ -14,7 +14,7 @@ export const POST: RequestHandler = async ({ locals, request }) => {
 	try {
 		const b = body.parse(await jsonBody(request));
 		const user = authorize(locals, permissionFor(b.action));
-		if (b.dryRun) return json(await dryRun(b.ids, b.action));
+		if (b.dryRun) return json(await dryRun(b.ids, b.action, user));
 		return json(await startBulk(b.ids, b, user), { status: 202 });
 	} catch (e) {
 		if (e && typeof e === 'object' && 'status' in e && 'body' in e) throw e;

@@ -1,0 +1,89 @@
+/**
+ * SLA dashboards end to end: real order-to-cash telemetry through the collector, then the executive
+ * overview and the flow page render it (screenshots attached as artifacts), and the KPI API agrees.
+ */
+import type { Page, TestInfo } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { seedOrderToCash } from './fixtures/seed';
+
+/** Full-page screenshot kept as a file in the test's output folder and attached to the report. */
+async function shot(page: Page, info: TestInfo, name: string) {
+	const path = info.outputPath(`${name}.png`);
+	await page.screenshot({ path, fullPage: true });
+	await info.attach(name, { path, contentType: 'image/png' });
+}
+
+test.describe('SLA dashboards', () => {
+	test.beforeAll(async ({ syncscope }) => {
+		// four orders over the last hours (each: one retried ERP call, a dead-lettered posting, an ack later)
+		for (const minutes of [200, 150, 90, 40]) await seedOrderToCash(syncscope.otlpHttpURL, { startedMinutesAgo: minutes });
+	});
+
+	test('the KPI API counts the seeded transactions', async ({ page, signIn }) => {
+		await signIn(page);
+		await expect
+			.poll(async () => (await (await page.request.get('/api/v1/flows/order-to-cash/kpis')).json()).total, { timeout: 20_000 })
+			.toBe(4);
+		const k = await (await page.request.get('/api/v1/flows/order-to-cash/kpis')).json();
+		expect(Object.keys(k).sort()).toEqual(['deadLetters', 'duplicates', 'e2eMs', 'eventDelayMs', 'failed', 'flow', 'milestones', 'replays', 'succeeded', 'successRate', 'total', 'valueAtRisk'].sort());
+		expect(k.deadLetters).toBe(4);
+		expect(k.milestones['supplier-ack'].n).toBe(4);
+		const bad = await page.request.get('/api/v1/flows/order-to-cash/kpis?from=not-a-date');
+		expect(bad.status()).toBe(400);
+		expect((await page.request.get('/api/v1/flows/no-such-flow/kpis')).status()).toBe(404);
+		const flows = await (await page.request.get('/api/v1/flows')).json();
+		expect(flows.flows.map((f: { id: string }) => f.id)).toContain('order-to-cash');
+	});
+
+	test('executive overview shows a tile per flow with data', async ({ page, signIn }, info) => {
+		await signIn(page);
+		await page.goto('/sla?range=24h');
+		await expect(page.getByRole('heading', { name: 'Service levels' })).toBeVisible();
+		const tile = page.locator('article[data-flow="order-to-cash"]');
+		await expect(tile).toBeVisible();
+		await expect(tile.locator('.headline')).toContainText('success');
+		await expect(tile.locator('.facts')).toContainText('4');
+		await expect(tile.locator('canvas')).toHaveCount(1);
+		// a flow without telemetry shows its empty state, not zeros
+		await expect(page.locator('article[data-flow="item-master"]')).toContainText('No transactions in this period');
+		await page.waitForTimeout(300); // let ECharts paint before the screenshot
+		await shot(page, info, 'sla-overview');
+		await page.getByRole('link', { name: '7 days' }).click();
+		await expect(page).toHaveURL(/range=7d/);
+	});
+
+	test('flow page shows KPIs, charts, breakdowns and links to exceptions and lineage', async ({ page, signIn }, info) => {
+		await signIn(page);
+		await page.goto('/sla/order-to-cash?range=24h');
+		await expect(page.getByRole('heading', { name: /Order to cash/ })).toBeVisible();
+		const tx = page.locator('a[data-kpi="Transactions"]');
+		await expect(tx).toContainText('4');
+		await expect(page.locator('a[data-kpi="Failed"]')).toHaveAttribute('href', /\/exceptions\?flow=order-to-cash/);
+		// volume, end-to-end, problems and milestone charts (ECharts loads lazily)
+		await expect(page.locator('.charts canvas')).toHaveCount(4, { timeout: 20_000 });
+		await expect(page.locator('#steps')).toContainText('Sales order created in ERP');
+		await expect(page.locator('#milestones')).toContainText('supplier-ack');
+		const lineage = page.locator('#at-risk a[href^="/lineage/"]');
+		await expect(lineage.first()).toBeVisible();
+		await page.waitForTimeout(300);
+		await shot(page, info, 'sla-flow-page');
+	});
+
+	test('alerts page and flow catalogue admin render', async ({ page, signIn }, info) => {
+		await signIn(page);
+		await page.goto('/alerts');
+		await expect(page.getByRole('heading', { name: 'Alerts' })).toBeVisible();
+		await shot(page, info, 'alerts');
+		await page.goto('/admin/flows');
+		await expect(page.getByRole('heading', { name: 'Flow catalogue' })).toBeVisible();
+		const doc = page.getByLabel('Catalogue YAML');
+		await doc.fill((await doc.inputValue()).replace('successRate: 0.995\n      e2eP95: 2m', 'successRate: 0.99\n      e2eP95: 2m'));
+		await page.getByLabel('Change comment').fill('relax order-to-cash success objective');
+		await page.getByRole('button', { name: 'Save new version' }).click();
+		await expect(page.getByRole('status')).toContainText('Saved version 1 (changed: order-to-cash)');
+		await expect(page.locator('.versions')).toContainText('relax order-to-cash success objective');
+		const flows = await (await page.request.get('/api/v1/flows')).json();
+		expect(flows.version).toBe(1);
+		expect(flows.flows.find((f: { id: string }) => f.id === 'order-to-cash').objectives.successRate).toBe(0.99);
+	});
+});

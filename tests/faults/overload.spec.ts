@@ -14,6 +14,7 @@ import { makeSpans, runLoad, startRecordingProxy, type RecordingProxy } from './
 import { MiB, sampleGauge, startSyncscope, type RunningProcess } from './harness/process';
 import { report, storeCounts } from './harness/store';
 
+const RSS_CAP = 512 * MiB;
 const QUEUE_CAP = 2 * MiB;
 const BATCH = 200;
 const OVERLOAD_SECONDS = 6;
@@ -105,6 +106,8 @@ it('pushes back at 10x the sustainable rate without crashing or growing without 
 	expect(proxy.stats.withRetryAfter).toBe((proxy.stats.byStatus['429'] ?? 0) + (proxy.stats.byStatus['503'] ?? 0));
 	expect(aliveDuring).toBeGreaterThan(0);
 	expect(queued.max()).toBeLessThanOrEqual(QUEUE_CAP);
+	// the whole process, too: a queue that grew without bound would take it far past this
+	expect(peakRss).toBeLessThan(RSS_CAP);
 	expect(counts.ackedMissing).toBe(0);
 	expect(counts.distinct).toBe(result.ackedSpans);
 	expect(exit).toEqual({ code: 0, signal: null });

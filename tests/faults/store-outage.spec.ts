@@ -13,6 +13,7 @@ import { MiB, sampleGauge, startSyncscope, type RunningProcess } from './harness
 import { report, storeCounts } from './harness/store';
 
 const SPANS = 20_000;
+const RSS_CAP = 512 * MiB;
 const QUEUE_CAP = 4 * MiB;
 const OUTAGE_MS = 6_000;
 let fx: ClickHouseHttpFixture;
@@ -108,6 +109,8 @@ it('refuses with Retry-After while the store is down, stays under its queue cap,
 	expect(readyDuring).toBe(503);
 	expect(queued.samples()).toBeGreaterThan(0);
 	expect(queued.max()).toBeLessThanOrEqual(QUEUE_CAP);
+	// the whole process, too: a queue that grew without bound would take it far past this
+	expect(peakRss).toBeLessThan(RSS_CAP);
 	expect(result.ackedBatches).toBe(result.batches);
 	expect(counts.ackedMissing).toBe(0);
 	expect(counts.distinct).toBe(SPANS);

@@ -5,7 +5,7 @@
  * of its own like a server, and talks to it with @clickhouse/client, so the same integration tests
  * cover the server path. In http mode CLICKHOUSE_URL is also set in this process's environment while
  * the store lives, so a CLI child spawned with the test's env (`{ ...process.env }`) reaches the same
- * store instead of the data dir the fixture holds.
+ * store instead of the data dir the fixture holds (and SYNCSCOPE_SECRET_KEY, which server mode requires).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { HttpDb } from '../../src/lib/server/db/http';
 import { setDb, type Db } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export type TestTransport = 'embedded' | 'http';
@@ -42,12 +43,18 @@ export async function testDb(overrides: Partial<Config> = {}): Promise<TestDb> {
 	let config: Config;
 	if (transport === 'http') {
 		const fixture = await startFixtureProcess(dir);
+		// server mode shares secrets between processes through a configured key, as a deployment must
+		const secretKey = overrides.secretKey ?? randomBytes(32).toString('base64');
 		process.env.CLICKHOUSE_URL = fixture.url;
+		process.env.SYNCSCOPE_SECRET_KEY = secretKey;
 		stopFixture = async () => {
-			if (process.env.CLICKHOUSE_URL === fixture.url) delete process.env.CLICKHOUSE_URL;
+			if (process.env.CLICKHOUSE_URL === fixture.url) {
+				delete process.env.CLICKHOUSE_URL;
+				delete process.env.SYNCSCOPE_SECRET_KEY;
+			}
 			await fixture.stop();
 		};
-		config = setConfig(loadConfig({}, { dataDir: dir, clickhouseUrl: fixture.url, ...overrides }));
+		config = setConfig(loadConfig({}, { dataDir: dir, clickhouseUrl: fixture.url, secretKey, ...overrides }));
 		db = new HttpDb({ url: fixture.url, username: 'default', password: '', database: 'default' });
 	} else {
 		config = setConfig(loadConfig({}, { dataDir: dir, ...overrides }));

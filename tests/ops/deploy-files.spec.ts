@@ -30,6 +30,8 @@ describe('docker-compose.yml', () => {
 			expect(c.services[s].environment?.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
 		}
 		expect(c.services.clickhouse.healthcheck).toBeTruthy();
+		// server mode needs the one secret key every console shares
+		expect(c.services.console.environment?.SYNCSCOPE_SECRET_KEY).toMatch(/^\$\{SYNCSCOPE_SECRET_KEY:\?/);
 		expect(c.services.clickhouse.volumes?.some((v) => v.startsWith('clickhouse-data:'))).toBe(true);
 		expect(c.volumes).toHaveProperty('clickhouse-data');
 	});

@@ -1,7 +1,8 @@
 /**
  * The console's Prometheus metrics. The action-delivery code (actions/delivery.ts) increments
  * `actionDeliveries` once per recorded attempt, labelled with the action (`retry`, `replay`) and the
- * attempt's outcome (`delivered`, `retrying`, `failed` — failed is final).
+ * attempt's outcome (`delivered`, `failed`, `disabled` on 410, `gave_up` after the last retry of a
+ * retryable failure).
  */
 import { counter, gauge, histogram } from './metrics';
 

@@ -13,7 +13,8 @@ export const SHARDED: Readonly<Record<string, string>> = {
 	otel_traces: 'cityHash64(TraceId)',
 	otel_logs: 'cityHash64(TraceId)',
 	otel_traces_trace_id_ts: 'cityHash64(TraceId)',
-	business_keys: 'cityHash64(TraceId)'
+	business_keys: 'cityHash64(TraceId)',
+	lineage_span_attributes: 'cityHash64(TraceId)'
 };
 
 export interface ClusterTarget {

@@ -22,9 +22,9 @@ import { encodeTraces, sampleTraces } from '../tests/helpers/otlp-encode';
 
 const SPANS_PER_REQUEST = 512;
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 4);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'syncscope-bench-'));

@@ -22,9 +22,9 @@ import { encodeTraces, sampleTraces } from '../tests/helpers/otlp-encode';
 
 const SPANS_PER_REQUEST = 512;
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 4);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'syncscope-bench-'));
@@ -41,6 +41,7 @@ const sampler = setInterval(() => {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 const batchesOf = (text: string) => Number(/syncscope_collector_batches_total\{signal="traces"\} (\d+)/.exec(text)?.[1] ?? 0);
+const insertSecondsOf = (text: string) => Number(/syncscope_collector_insert_seconds_sum\{signal="traces"\} (\S+)/.exec(text)?.[1] ?? 0);
 
 // ---- decoder cost on one core (the collector's own CPU per span, outside any I/O) -----------------
 const sampleBodies = Array.from({ length: 16 }, () => encodeTraces(sampleTraces(SPANS_PER_REQUEST)));
@@ -60,11 +61,12 @@ interface Load {
 const collector = await startCollector({ config, db, log: (m) => console.warn(m) });
 const child = fork(join(here, 'ingest-load.ts'), [], { execArgv: ['--import', 'tsx'] });
 const latencies: number[] = [];
-const rounds: { collectorSpansPerSecond: number; ceilingSpansPerSecond: number; meanBatchRows: number; loadAverage1m: number }[] = [];
+const rounds: { collectorSpansPerSecond: number; ceilingSpansPerSecond: number; meanBatchRows: number; insertsInFlight: number; loadAverage1m: number }[] = [];
 let spans = 0, requests = 0, failures = 0, collectorMs = 0, ceilingRows = 0, ceilingMs = 0, batches = 0;
 for (let round = 0; round < ROUNDS; round++) {
 	sampling = true;
 	const before = batchesOf(collector.metrics());
+	const insertSecondsBefore = insertSecondsOf(collector.metrics());
 	const load = await new Promise<Load>((resolve, reject) => {
 		child.once('message', (m) => resolve(m as Load));
 		child.once('error', reject);
@@ -72,6 +74,8 @@ for (let round = 0; round < ROUNDS; round++) {
 	});
 	sampling = false;
 	const roundBatches = batchesOf(collector.metrics()) - before;
+	// mean number of inserts running during the round: below insertConcurrency means the engine waited for us
+	const insertsInFlight = (insertSecondsOf(collector.metrics()) - insertSecondsBefore) / (load.elapsedMs / 1000);
 	const meanBatchRows = roundBatches ? Math.round(load.spans / roundBatches) : SPANS_PER_REQUEST;
 	spans += load.spans;
 	requests += load.requests;
@@ -105,6 +109,7 @@ for (let round = 0; round < ROUNDS; round++) {
 		collectorSpansPerSecond: Math.round(load.spans / (load.elapsedMs / 1000)),
 		ceilingSpansPerSecond: Math.round(rows / (ms / 1000)),
 		meanBatchRows,
+		insertsInFlight: +insertsInFlight.toFixed(2),
 		loadAverage1m: +loadavg()[0].toFixed(2)
 	});
 	console.log(`round ${round + 1}:`, rounds[round]);
@@ -177,8 +182,8 @@ Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 a
 | requests / failures | ${requests} / ${failures} | |
 | decoder alone (protobuf → row bytes), one core | ${result.decoderSpansPerSecondOneCore.toLocaleString('en')} spans/s | |
 
-Rounds (collector / ceiling spans/s, mean rows per insert, load average):
-${rounds.map((r, i) => `- ${i + 1}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.meanBatchRows} rows, load ${r.loadAverage1m}`).join('\n')}
+Rounds (collector / ceiling spans/s, mean rows per insert, mean inserts in flight during the collector round, load average):
+${rounds.map((r, i) => `- ${i + 1}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.meanBatchRows} rows, ${r.insertsInFlight} in flight, load ${r.loadAverage1m}`).join('\n')}
 `;
 writeFileSync(join(here, 'results', `ingest-${stamp}.md`), md);
 console.log(md);

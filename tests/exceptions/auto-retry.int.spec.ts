@@ -34,16 +34,21 @@ afterAll(async () => {
 	await t?.cleanup();
 });
 
-async function settle() {
-	for (let i = 0; i < 100 && (await deliveryLog(id)).length < rx.requests.length; i++) await new Promise((r) => setTimeout(r, 10));
-	await new Promise((r) => setTimeout(r, 50));
+/** Wait (up to 15 s) until the receiver has `requests` webhooks and each is in the delivery log. */
+async function settle(requests: number) {
+	for (let i = 0; i < 1500; i++) {
+		if (rx.requests.length >= requests && (await deliveryLog(id)).length >= rx.requests.length) return;
+		await new Promise((r) => setTimeout(r, 10));
+	}
+	throw new Error(`expected ${requests} webhook(s), got ${rx.requests.length}`);
 }
 
 describe('auto-retry', () => {
 	it('waits for the back-off, then retries through the endpoint', async () => {
 		expect(await autoRetryTick(Date.now())).toEqual([]);
+		const before = rx.requests.length;
 		expect(await autoRetryTick(Date.now() + 5 * MIN)).toEqual([id]);
-		await settle();
+		await settle(before + 1);
 		expect(rx.requests.at(-1)!.body).toMatchObject({ type: 'syncscope.action.retry', data: { action: 'retry', messageId: 'auto-1' } });
 		expect((await getExceptionRow(id))!.state).toBe('retrying');
 		expect(await autoRetryTick(Date.now() + 60 * MIN)).toEqual([]);
@@ -54,8 +59,9 @@ describe('auto-retry', () => {
 			await insertSpans(t.db, [span(msg, { outcome: 'failed', at: n })]);
 			expect((await getExceptionRow(id))!.state).toBe('open');
 			expect(await autoRetryTick(Date.now() + 5 * MIN * 2 ** n - MIN)).toEqual([]);
+			const before = rx.requests.length;
 			expect(await autoRetryTick(Date.now() + 5 * MIN * 2 ** n + MIN)).toEqual([id]);
-			await settle();
+			await settle(before + 1);
 		}
 		await insertSpans(t.db, [span(msg, { outcome: 'failed', at: 10 })]);
 		expect(await autoRetryTick(Date.now() + 24 * 60 * MIN)).toEqual([]);

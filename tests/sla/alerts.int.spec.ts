@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRound } from '../../src/lib/server/alerts/engine';
-import { newSecret, verify } from '../../src/lib/server/alerts/signing';
+import { newSecret, verify } from '../../src/lib/server/actions/signing';
 import { history } from '../../src/lib/server/alerts/store';
 import { setCatalogue } from '../../src/lib/server/flows/catalogue';
 import { testDb, type TestDb } from '../helpers/db';
@@ -75,10 +75,10 @@ describe('alert rounds: fire once, re-notify, resolve; signed webhooks', () => {
 		const standard = received.filter((x) => x.path === '/standard');
 		expect(standard).toHaveLength(4);
 		for (const x of standard) {
-			expect(verify(secret, x.headers['webhook-id'], Number(x.headers['webhook-timestamp']), x.body, x.headers['webhook-signature'])).toBe(true);
+			expect(verify(secret, x.headers, x.body, 300, Number(x.headers['webhook-timestamp']) * 1000)).toBe(true);
 			expect(JSON.parse(x.body).type).toBe('syncscope.alert.firing');
 		}
-		expect(verify(secret, standard[0].headers['webhook-id'], Number(standard[0].headers['webhook-timestamp']), standard[0].body + ' ', standard[0].headers['webhook-signature'])).toBe(false);
+		expect(verify(secret, standard[0].headers, standard[0].body + ' ', 300, Number(standard[0].headers['webhook-timestamp']) * 1000)).toBe(false);
 		const slack = received.filter((x) => x.path === '/slack').map((x) => JSON.parse(x.body));
 		expect(slack).toHaveLength(4);
 		expect(slack[0].text).toMatch(/Firing: Order to cash \(test\)/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { slackBody, standardBody } from '../../src/lib/server/alerts/notify';
-import { sign, signedHeaders, verify } from '../../src/lib/server/alerts/signing';
+import { alertHeaders, slackBody, standardBody } from '../../src/lib/server/alerts/notify';
+import { sign, verify } from '../../src/lib/server/actions/signing';
 import type { AlertEvent } from '../../src/lib/server/alerts/store';
 
 describe('Standard Webhooks signing', () => {
@@ -9,15 +9,16 @@ describe('Standard Webhooks signing', () => {
 		const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 		const sig = sign(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}');
 		expect(sig).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
-		expect(verify(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}', `v1,bogus ${sig}`)).toBe(true);
-		expect(verify(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265331, '{"test": 2432232314}', sig)).toBe(false);
+		const at = (ts: number) => ({ 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': String(ts) });
+		expect(verify(secret, { ...at(1614265330), 'webhook-signature': `v1,bogus ${sig}` }, '{"test": 2432232314}', 300, 1614265330_000)).toBe(true);
+		expect(verify(secret, { ...at(1614265331), 'webhook-signature': sig }, '{"test": 2432232314}', 300, 1614265331_000)).toBe(false);
 	});
 
 	it('sends id, timestamp, signature and an idempotency key; no signature without a secret', () => {
-		const h = signedHeaders('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'alert_1', '{}', new Date(1_700_000_000_000));
+		const h = alertHeaders('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'alert_1', '{}', new Date(1_700_000_000_000));
 		expect(h).toMatchObject({ 'webhook-id': 'alert_1', 'webhook-timestamp': '1700000000', 'idempotency-key': 'alert_1', 'content-type': 'application/json' });
 		expect(h['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-		expect(signedHeaders(undefined, 'alert_1', '{}')['webhook-signature']).toBeUndefined();
+		expect(alertHeaders(undefined, 'alert_1', '{}')['webhook-signature']).toBeUndefined();
 	});
 });
 

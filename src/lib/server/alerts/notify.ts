@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { logger } from '../log';
-import { signedHeaders } from './signing';
+import { signedHeaders } from '../actions/signing';
 import type { AlertEvent } from './store';
 
 type Webhook = Config['alertWebhooks'][number];
@@ -33,6 +33,13 @@ export function slackBody(e: AlertEvent, consoleOrigin?: string) {
 const round = (v: number) => (Math.abs(v) < 1 ? v.toFixed(4) : v.toFixed(1));
 
 /** Deliver to every webhook that covers the flow; returns the URLs that answered 2xx. */
+/** Standard Webhooks headers (signed with the action webhooks' signer when the hook has a secret). */
+export function alertHeaders(secret: string | undefined, id: string, body: string, now = new Date()): Record<string, string> {
+	const base = { 'content-type': 'application/json', 'idempotency-key': id };
+	if (secret) return { ...base, ...signedHeaders(secret, id, body, now.getTime()) };
+	return { ...base, 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)) };
+}
+
 export async function deliver(e: AlertEvent, hooks: readonly Webhook[], opts: { origin?: string; now?: Date; timeoutMs?: number } = {}): Promise<string[]> {
 	const now = opts.now ?? new Date();
 	const id = `alert_${randomUUID()}`;
@@ -42,7 +49,7 @@ export async function deliver(e: AlertEvent, hooks: readonly Webhook[], opts: { 
 			const body = JSON.stringify(h.format === 'slack' ? slackBody(e, opts.origin) : standardBody(e, now, opts.origin));
 			for (let attempt = 0; attempt < 3; attempt++) {
 				try {
-					const res = await fetch(h.url, { method: 'POST', headers: signedHeaders(h.secret, id, body, now), body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000) });
+					const res = await fetch(h.url, { method: 'POST', headers: alertHeaders(h.secret, id, body, now), body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000) });
 					if (res.ok) return h.url;
 					if (res.status < 500 && res.status !== 429) break; // permanent: do not retry
 				} catch (err) {

@@ -135,19 +135,20 @@ export async function txFiguresCompared(
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;
 	if (bucketSeconds > 0 && series === 'counts') {
-		const rows = await d.query<Row & { cur: number; bt: Record<string, number>; bf: Record<string, number> }>(sql`
+		// the sparkline as parallel arrays (bucket start in epoch seconds, transactions, failed): a
+		// third of the bytes of per-bucket maps keyed by date text, at 1440 buckets × every flow
+		const key = sql`toUInt32(toStartOfInterval(start, toIntervalSecond(${{ UInt32: bucketSeconds }})))`;
+		const rows = await d.query<Row & { cur: number; bs: [number[], number[], number[]] }>(sql`
 			SELECT Flow, ${cur} AS cur, ${FIGURES},
-				sumMap(map(toString(${bucket}), toUInt64(outcome != 'duplicate'))) AS bt,
-				sumMap(map(toString(${bucket}), toUInt64(outcome IN ('failed', 'rejected')))) AS bf
+				sumMapIf([${key}], [toUInt64(outcome != 'duplicate')], [toUInt64(outcome IN ('failed', 'rejected'))], ${cur}) AS bs
 			FROM (${tx}) GROUP BY Flow, cur`);
 		for (const r of rows) {
 			const f = (r.cur ? out.current : out.previous).get(r.Flow);
 			if (!f) continue;
 			f.totals = figures(r);
 			if (r.cur) {
-				f.series = Object.entries(r.bt)
-					.map(([t, total]) => ({ ...EMPTY, t: toIso(t), total, failed: r.bf[t] ?? 0, succeeded: total - (r.bf[t] ?? 0) }))
-					.sort((a, b) => a.t.localeCompare(b.t));
+				const [ts, totals, failed] = r.bs;
+				f.series = ts.map((t, i) => ({ ...EMPTY, t: new Date(t * 1000).toISOString(), total: Number(totals[i]), failed: Number(failed[i]), succeeded: Number(totals[i]) - Number(failed[i]) }));
 			}
 		}
 		return out;

@@ -32,7 +32,7 @@ export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db(
 	const rows = await d.query<RiskRow>(sql`
 		SELECT step, system, partner, errClass, errCode, outcome IN ('failed', 'rejected') AS failed, count() AS n, sum(amount) AS total,
 			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
-		FROM (${transactions([flow], w, config().slaLookbackDays, { detail: true })})
+		FROM (${transactions([flow], w, config().slaLookbackDays, { detail: 'all' })})
 		WHERE atRisk
 		GROUP BY step, system, partner, errClass, errCode, failed`);
 	return fromRiskRows(rows, limit);

@@ -130,7 +130,7 @@ export async function txFiguresCompared(
 	const out = { current: empty(), previous: empty(), risk: [] as RiskRow[] };
 	if (flows.length === 0) return out;
 	const span = previous ? { ...w, from: previous.from } : w;
-	const tx = transactions(flows, span, config().slaLookbackDays, { detail: risk !== null });
+	const tx = transactions(flows, span, config().slaLookbackDays, { detail: risk ? 'atRisk' : undefined });
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;

@@ -43,10 +43,11 @@ const ms = (a: string, b: string) => raw(`(toUnixTimestamp64Nano(${b}) - toUnixT
  * outcome can be failing. So by default the maps are merged only for those transactions (the
  * `suspect` set, a few percent), and the others take "had an outcome" from a per-row notEmpty().
  * Every count, quantile and flag is the same as with the full merge; step/system/errClass/errCode
- * are only right for failing transactions, so drill-down that needs them for stuck ones passes
- * `detail: true`.
+ * are only right for failing transactions. `detail: 'atRisk'` adds the transactions that have not
+ * reached their end step (so every stuck one: right for every at-risk transaction, the drill-down);
+ * `detail: 'all'` merges every transaction's maps.
  */
-export function transactions(flows: Flow[], w: Window, lookbackDays: number, opts: { detail?: boolean } = {}): Sql {
+export function transactions(flows: Flow[], w: Window, lookbackDays: number, opts: { detail?: 'atRisk' | 'all' } = {}): Sql {
 	const ids = flows.map((f) => f.id);
 	const ends = flows.map(endStep);
 	const stuck = flows.map(stuckAfterMs);
@@ -54,11 +55,18 @@ export function transactions(flows: Flow[], w: Window, lookbackDays: number, opt
 	const horizon = new Date(w.to.getTime() + lookbackDays * 86_400_000);
 	const inFlows = sql`Flow IN ${{ 'Array(String)': ids }}`;
 	const inWindow = sql`StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': horizon }}`;
-	const stepLast = opts.detail
-		? sql`maxMap(StepLast)`
-		: sql`maxMapIf(StepLast, (Flow, CorrelationId) IN (
-			SELECT Flow, CorrelationId FROM sla_tx_traces
-			WHERE ${inFlows} AND ${inWindow} AND arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(StepLast))))`;
+	const failing = raw(`arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(StepLast))`);
+	// the end step seen in a row's steps: a per-row has(), not an array aggregation
+	const reached = sql`has(Steps, transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(String)': ends }}, ''))`;
+	const stepLast =
+		opts.detail === 'all'
+			? sql`maxMap(StepLast)`
+			: opts.detail === 'atRisk'
+				? sql`maxMapIf(StepLast, (Flow, CorrelationId) IN (
+					SELECT Flow, CorrelationId FROM sla_tx_traces WHERE ${inFlows} AND ${inWindow}
+					GROUP BY Flow, CorrelationId HAVING max(${failing}) OR NOT max(${reached})))`
+				: sql`maxMapIf(StepLast, (Flow, CorrelationId) IN (
+					SELECT Flow, CorrelationId FROM sla_tx_traces WHERE ${inFlows} AND ${inWindow} AND ${failing}))`;
 	return sql`
 SELECT Flow, CorrelationId, start,
 	arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(sl)) AS hasFailing,
@@ -83,8 +91,7 @@ FROM (
 		uniqExactMerge(f) AS failedSpans, uniqExactMerge(r) AS retrySpans, uniqExactMerge(d) AS dupSpans
 	FROM (
 		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, ${stepLast} AS tsl, max(notEmpty(StepLast)) AS o,
-			-- the end step seen in this row's steps: a per-row has(), not an array aggregation
-			max(has(Steps, transform(Flow, ${{ 'Array(String)': ids }}, ${{ 'Array(String)': ends }}, ''))) AS reached, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
+			max(${reached}) AS reached, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
 			min(EventTime) AS et, min(EventSeen) AS es,
 			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d,
 			uniqExactMerge(DuplicateSpans) AS td

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
-import { failureBreakdowns, riskFigures } from '../../src/lib/server/sla/breakdowns';
+import { failureBreakdowns, fromRiskRows, riskFigures } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
 import { QUANTILE_RELATIVE_ACCURACY, txFigures, txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
@@ -94,6 +94,22 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(cur.series.reduce((s, b) => s + b.total, 0)).toBe(e.truth.total);
 		expect(cur.series.reduce((s, b) => s + b.failed, 0)).toBe(e.truth.failed);
 		expect(cur.series.every((b) => Date.parse(b.t) >= e.window.from.getTime() - 600_000)).toBe(true);
+	});
+
+	it('the overview sparkline and the flow page drill-down (same pass as the KPIs) equal the full queries', async () => {
+		const len = e.window.to.getTime() - e.window.from.getTime();
+		const prevW = { from: new Date(e.window.from.getTime() - len), to: e.window.from, now: e.window.now };
+		const full = await txFiguresCompared([flow], e.window, prevW, 600, t.db);
+		const counts = await txFiguresCompared([flow], e.window, prevW, 600, t.db, 'counts');
+		expect(counts.current.get(FLOW)!.totals).toEqual(full.current.get(FLOW)!.totals);
+		expect(counts.previous.get(FLOW)!.totals).toEqual(full.previous.get(FLOW)!.totals);
+		const byBucket = (s: { t: string; total: number; failed: number }[]) => s.filter((b) => b.total > 0).map((b) => [b.t, b.total, b.failed]);
+		expect(byBucket(counts.current.get(FLOW)!.series)).toEqual(byBucket(full.current.get(FLOW)!.series));
+		const withRisk = await txFiguresCompared([flow], e.window, prevW, 600, t.db, 'full', { limit: 10 });
+		expect(withRisk.current.get(FLOW)).toEqual(full.current.get(FLOW));
+		const separate = await riskFigures(flow, e.window, 10, t.db);
+		expect(separate.breakdowns.step.reduce((n, s) => n + s.failed, 0)).toBe(e.truth.failed);
+		expect(fromRiskRows(withRisk.risk, 10)).toEqual(separate);
 	});
 
 	it('a flow naming its own start and end steps measures end-to-end time between them', async () => {

@@ -6,6 +6,7 @@
 import { config } from '../config';
 import { db, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
+import type { RiskRow } from './kpis';
 import { transactions, type Window } from './transactions';
 
 export interface Slice {
@@ -23,8 +24,6 @@ export interface Breakdowns {
 	errorCode: Slice[];
 }
 
-type RiskRow = { step: string; system: string; partner: string; errClass: string; errCode: string; failed: number; n: number; total: number; top: [string, string, string, number, string, number][] };
-
 /**
  * One pass over the transactions at risk (failed or stuck): failures grouped by step, system,
  * partner and error code, and the largest at-risk transactions (for lineage links).
@@ -33,9 +32,14 @@ export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db(
 	const rows = await d.query<RiskRow>(sql`
 		SELECT step, system, partner, errClass, errCode, outcome IN ('failed', 'rejected') AS failed, count() AS n, sum(amount) AS total,
 			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
-		FROM (${transactions([flow], w, config().slaLookbackDays)})
+		FROM (${transactions([flow], w, config().slaLookbackDays, { detail: 'all' })})
 		WHERE atRisk
 		GROUP BY step, system, partner, errClass, errCode, failed`);
+	return fromRiskRows(rows, limit);
+}
+
+/** Breakdowns and the largest at-risk transactions from grouped at-risk rows (also txFiguresCompared's). */
+export function fromRiskRows(rows: RiskRow[], limit: number): { breakdowns: Breakdowns; atRisk: AtRiskTx[] } {
 	const failed = rows.filter((r) => r.failed);
 	const by = (key: (r: RiskRow) => string, withStep = false): Slice[] => {
 		const m = new Map<string, Slice>();

@@ -1,7 +1,7 @@
 /** Everything the flow page shows, in one call: KPIs over time, milestones, breakdowns, steps. */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { riskFigures, stepTable } from './breakdowns';
+import { fromRiskRows, stepTable } from './breakdowns';
 import { ownE2e } from './flow-kpis';
 import { txFiguresCompared } from './kpis';
 import { deadLetters, milestonesFigures } from './milestones';
@@ -12,15 +12,15 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const w = { from: r.from, to: r.to, now };
 	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [{ current: tx, previous: prev }, dl, prevDl, msAll, risk, steps] = await Promise.all([
-		txFiguresCompared([flow], w, r.previous, r.bucketSeconds, d),
+	const [{ current: tx, previous: prev, risk: riskRows }, dl, prevDl, msAll, steps] = await Promise.all([
+		// KPIs, series and the at-risk drill-down in one pass over the transactions
+		txFiguresCompared([flow], w, r.previous, r.bucketSeconds, d, 'full', { limit: 10 }),
 		deadLetters([flow.id], w, r.bucketSeconds, d),
 		deadLetters([flow.id], prevW, 0, d),
 		milestonesFigures([...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])], w, r.bucketSeconds, d),
-		riskFigures(flow, w, 10, d),
 		stepTable(flow, w, d)
 	]);
-	const { breakdowns, atRisk } = risk;
+	const { breakdowns, atRisk } = fromRiskRows(riskRows, 10);
 	const ms = msAll.slice(0, flow.objectives.milestones.length);
 	const e2e = own ? msAll[msAll.length - 1] : null;
 	const cur = tx.get(flow.id)!;

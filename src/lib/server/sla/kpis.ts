@@ -30,6 +30,20 @@ export interface BucketFigures extends TxFigures {
 	t: string;
 }
 
+/** At-risk transactions of one drill-down group (step, system, partner, error, failed or stuck). */
+export interface RiskRow {
+	step: string;
+	system: string;
+	partner: string;
+	errClass: string;
+	errCode: string;
+	failed: number;
+	n: number;
+	total: number;
+	/** largest first: (correlation ID, outcome, start ISO, stuck, currency, amount) */
+	top: [string, string, string, number, string, number][];
+}
+
 interface Row {
 	Flow: string;
 	b: string;
@@ -105,46 +119,65 @@ export async function txFiguresCompared(
 	bucketSeconds: number,
 	d: Db = db(),
 	/** 'full': every figure per bucket; 'counts': transactions and failures per bucket only (sparklines: cheap at 1-minute buckets) */
-	series: 'full' | 'counts' = 'full'
-): Promise<{ current: Map<string, FlowFigures>; previous: Map<string, FlowFigures> }> {
+	series: 'full' | 'counts' = 'full',
+	/**
+	 * Also the current window's at-risk transactions grouped for drill-down (see breakdowns.ts),
+	 * in the same pass (the flow page): up to `limit` of the largest per group.
+	 */
+	risk: { limit: number } | null = null
+): Promise<{ current: Map<string, FlowFigures>; previous: Map<string, FlowFigures>; risk: RiskRow[] }> {
 	const empty = () => new Map<string, FlowFigures>(flows.map((f) => [f.id, { flow: f.id, totals: EMPTY, series: [] }]));
-	const out = { current: empty(), previous: empty() };
+	const out = { current: empty(), previous: empty(), risk: [] as RiskRow[] };
 	if (flows.length === 0) return out;
 	const span = previous ? { ...w, from: previous.from } : w;
-	const tx = transactions(flows, span, config().slaLookbackDays);
+	const tx = transactions(flows, span, config().slaLookbackDays, { detail: risk ? 'atRisk' : undefined });
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;
 	if (bucketSeconds > 0 && series === 'counts') {
-		const rows = await d.query<Row & { cur: number; bt: Record<string, number>; bf: Record<string, number> }>(sql`
+		// the sparkline as parallel arrays (bucket start in epoch seconds, transactions, failed): a
+		// third of the bytes of per-bucket maps keyed by date text, at 1440 buckets × every flow
+		const key = sql`toUInt32(toStartOfInterval(start, toIntervalSecond(${{ UInt32: bucketSeconds }})))`;
+		const rows = await d.query<Row & { cur: number; bs: [number[], number[], number[]] }>(sql`
 			SELECT Flow, ${cur} AS cur, ${FIGURES},
-				sumMap(map(toString(${bucket}), toUInt64(outcome != 'duplicate'))) AS bt,
-				sumMap(map(toString(${bucket}), toUInt64(outcome IN ('failed', 'rejected')))) AS bf
+				sumMapIf([${key}], [toUInt64(outcome != 'duplicate')], [toUInt64(outcome IN ('failed', 'rejected'))], ${cur}) AS bs
 			FROM (${tx}) GROUP BY Flow, cur`);
 		for (const r of rows) {
 			const f = (r.cur ? out.current : out.previous).get(r.Flow);
 			if (!f) continue;
 			f.totals = figures(r);
 			if (r.cur) {
-				f.series = Object.entries(r.bt)
-					.map(([t, total]) => ({ ...EMPTY, t: toIso(t), total, failed: r.bf[t] ?? 0, succeeded: total - (r.bf[t] ?? 0) }))
-					.sort((a, b) => a.t.localeCompare(b.t));
+				const [ts, totals, failed] = r.bs;
+				f.series = ts.map((t, i) => ({ ...EMPTY, t: new Date(t * 1000).toISOString(), total: Number(totals[i]), failed: Number(failed[i]), succeeded: Number(totals[i]) - Number(failed[i]) }));
 			}
 		}
 		return out;
 	}
-	const rows = await d.query<Row & { cur: number }>(
-		bucketSeconds > 0
-			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
+	const rows = await d.query<Row & RiskRow & { cur: number; gr: number; risky: number; rf: number; riskN: number; riskAmount: number }>(
+		risk
+			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES},
+				-- the drill-down grouping set: current window, at risk only (others are dropped below)
+				atRisk AND cur AS risky, outcome IN ('failed', 'rejected') AS rf, grouping(risky) AS gr,
+				step, system, partner, errClass, errCode, count() AS riskN, sum(amount) AS riskAmount,
+				arraySlice(arrayReverseSort(x -> x.6, groupArrayIf((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuckTx), currency, amount), atRisk AND cur)), 1, ${{ UInt32: risk.limit }}) AS top
+				-- (stuck is also the name of a figure: the row's flag goes by another name)
+				FROM (SELECT *, stuck AS stuckTx FROM (${tx}))
+				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b), (Flow, risky, step, system, partner, errClass, errCode, rf)) ORDER BY Flow, b`
+			: bucketSeconds > 0
+				? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
 				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b)) ORDER BY Flow, b`
-			: sql`SELECT Flow, ${cur} AS cur, 1 AS g, ${FIGURES} FROM (${tx}) GROUP BY Flow, cur`
+				: sql`SELECT Flow, ${cur} AS cur, 1 AS g, ${FIGURES} FROM (${tx}) GROUP BY Flow, cur`
 	);
 	for (const r of rows) {
+		if (risk && r.gr === 0) {
+			if (r.risky) out.risk.push({ ...r, failed: r.rf, n: r.riskN, total: r.riskAmount });
+			continue;
+		}
 		const f = (r.cur ? out.current : out.previous).get(r.Flow);
 		if (!f) continue;
 		// standard GROUPING(): 1 on the per-flow total row (b aggregated away), 0 on bucket rows
-		if (r.g === 1 || bucketSeconds === 0) f.totals = figures(r);
-		else if (r.cur) f.series.push({ t: toIso(r.b), ...figures(r) });
+		if (r.g === 1) f.totals = figures(r);
+		else if (r.cur && bucketSeconds > 0) f.series.push({ t: toIso(r.b), ...figures(r) });
 	}
 	return out;
 }

@@ -30,6 +30,8 @@ export function delta(now: number | null, prev: number | null, kind: 'ratio' | '
 	if (prev === 0) return now === 0 ? { text: '±0%', dir: 'flat' } : null;
 	const rel = (now - prev) / prev;
 	if (Math.abs(rel) < 0.005) return { text: '±0%', dir: 'flat' };
+	// against an almost empty previous period a percentage says nothing ("+167000%"): give the factor
+	if (rel >= 9) return { text: `${Math.round(now / prev).toLocaleString('en-US')}× previous`, dir: 'up' };
 	return { text: `${rel > 0 ? '+' : '−'}${Math.abs(rel * 100).toFixed(0)}%`, dir: rel > 0 ? 'up' : 'down' };
 }
 

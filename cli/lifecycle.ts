@@ -6,6 +6,8 @@ import type { Config } from '../src/lib/server/config';
 import { sql, StoreUnavailableError, type Db } from '../src/lib/server/db';
 import { listMigrations } from '../src/lib/server/db/migrate';
 import type { Logger } from '../src/lib/server/log';
+import { loadRunbookFiles, setRunbookFiles } from '../src/lib/server/runbooks/loader';
+import { loadLatestCatalogue } from '../src/lib/server/flows/versions';
 
 export class StartupError extends Error {}
 
@@ -68,4 +70,15 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
 
 export function describeStore(config: Config): string {
 	return config.clickhouseUrl ? `${config.clickhouseUrl.replace(/\/\/[^@/]*@/, '//')} (db ${config.clickhouseDatabase})` : `embedded chDB at ${config.dataDir}`;
+}
+
+/**
+ * What a console needs before it serves: runbooks/*.yaml validated (a RunbookError lists every
+ * problem, exit 78) and the flow catalogue in use, i.e. the newest version an admin saved
+ * (config/flows.yaml is version 0).
+ */
+export async function loadConsoleConfig(db: Db, log: Logger): Promise<void> {
+	setRunbookFiles(loadRunbookFiles());
+	const version = await loadLatestCatalogue(db);
+	if (version > 0) log.info('flow catalogue loaded', { version });
 }

@@ -7,7 +7,7 @@ import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb, setDb } from '../../src/lib/server/db';
 import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
-import { checkSchema, describeStore, onShutdown, waitForStore } from '../lifecycle';
+import { checkSchema, describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 
 export async function run(): Promise<void> {
 	const config = setConfig(loadConfig());
@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
 	setDb(db);
 	await waitForStore(db, log, config.startupTimeoutMs);
 	await checkSchema(db);
+	await loadConsoleConfig(db, log);
 	const web = await startConsole(config);
 	log.info('console ready', { port: web.port, store: describeStore(config) });
 	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));

@@ -10,11 +10,9 @@ import { configureLogging, logger } from '../../src/lib/server/log';
 import { ensureFirstAdmin } from '../../src/lib/server/auth';
 import { startCollector, type Collector } from '../../collector/index';
 import { startConsole, type ConsoleServer } from '../console-server';
-import { describeStore, onShutdown, waitForStore } from '../lifecycle';
-import { loadRunbookFiles, setRunbookFiles } from '../../src/lib/server/runbooks/loader';
+import { describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
-import { loadLatestCatalogue } from '../../src/lib/server/flows/versions';
 
 export interface Syncscope {
 	config: Config;
@@ -30,17 +28,13 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	setConfig(config);
 	configureLogging({ level: config.logLevel });
 	const log = logger('start');
-	// runbooks/*.yaml are validated at start: every problem, with file and path, before serving
-	setRunbookFiles(loadRunbookFiles());
 	const db = createDb(config);
 	setDb(db);
 	await waitForStore(db, log, config.startupTimeoutMs);
 	const applied = await migrate(db, config);
 	if (applied.length) log.info('migrations applied', { applied });
 	await ensureFirstAdmin(config);
-	// the flow catalogue in use is the newest version saved in the console (config/flows.yaml is v0)
-	const catalogueVersion = await loadLatestCatalogue(db);
-	if (catalogueVersion > 0) log.info('flow catalogue loaded', { version: catalogueVersion });
+	await loadConsoleConfig(db, log);
 
 	const collector = await startCollector({ config, db });
 	const web = await startConsole(config);

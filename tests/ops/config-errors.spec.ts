@@ -1,5 +1,5 @@
 /** A bad setting stops the process at start with a message that names the setting. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,21 @@ describe('config errors', () => {
 		const r = await runCli(['collector'], { SYNCSCOPE_CONFIG: bad });
 		expect(r.code).toBe(78);
 		expect(r.stderr).toMatch(/SYNCSCOPE_TTL_LOGS_DAYS \(ttlLogsDays\)/);
+	});
+
+	it('exits 78 naming the runbook file and the field when a runbook is invalid', async () => {
+		const runbooks = join(dir, 'runbooks');
+		mkdirSync(runbooks, { recursive: true });
+		writeFileSync(join(runbooks, 'broken.yaml'), 'id: broken\ntitle: Broken\nmatch: {}\nallowedActions: [teleport]\n');
+		const r = await runCli(['start'], {
+			SYNCSCOPE_DATA_DIR: join(dir, 'data-runbooks'),
+			SYNCSCOPE_RUNBOOKS_DIR: runbooks,
+			PORT: '0',
+			OTLP_HTTP_PORT: '0',
+			OTLP_GRPC_PORT: '0'
+		});
+		expect(r.code).toBe(78);
+		expect(r.stderr).toMatch(/broken\.yaml/);
+		expect(r.stderr).toMatch(/allowedActions/);
 	});
 });

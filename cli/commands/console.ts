@@ -7,6 +7,8 @@ import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb, setDb } from '../../src/lib/server/db';
 import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
+import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
+import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { checkSchema, describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 
 export async function run(): Promise<void> {
@@ -22,9 +24,15 @@ export async function run(): Promise<void> {
 	await checkSchema(db);
 	await loadConsoleConfig(db, log);
 	const web = await startConsole(config);
+	// background work (alert evaluation, runbook auto-retry) runs in the one console that is told to:
+	// `syncscope start` always runs it; with several consoles set SYNCSCOPE_RUN_SCHEDULER=1 on one
+	const stopAutoRetry = config.runScheduler ? startAutoRetry() : () => {};
+	const alerts = config.runScheduler ? startAlerts({ db }) : { stop() {} };
 	log.info('console ready', { port: web.port, store: describeStore(config) });
 	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));
 	onShutdown(log, async () => {
+		stopAutoRetry();
+		alerts.stop();
 		await web.close();
 		await db.close();
 	});

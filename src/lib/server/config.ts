@@ -57,6 +57,8 @@ export const configSchema = z.object({
 	retryAfterSeconds: positiveInt.default(5),
 	/** require a per-source ingest token (see `syncscope ingest-token add`) */
 	ingestAuth: bool.default(false),
+	/** server mode: run the alert scheduler and the runbooks' auto-retry loop in this console (enable on one) */
+	runScheduler: bool.default(false),
 
 	ttlTracesDays: positiveInt.default(30),
 	ttlLogsDays: positiveInt.default(30),
@@ -136,6 +138,7 @@ const envNames: Record<keyof Config, string> = {
 	insertAttempts: 'SYNCSCOPE_INSERT_ATTEMPTS',
 	retryAfterSeconds: 'SYNCSCOPE_RETRY_AFTER_SECONDS',
 	ingestAuth: 'SYNCSCOPE_INGEST_AUTH',
+	runScheduler: 'SYNCSCOPE_RUN_SCHEDULER',
 	ttlTracesDays: 'SYNCSCOPE_TTL_TRACES_DAYS',
 	ttlLogsDays: 'SYNCSCOPE_TTL_LOGS_DAYS',
 	ttlKeysDays: 'SYNCSCOPE_TTL_KEYS_DAYS',

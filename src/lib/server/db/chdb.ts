@@ -13,29 +13,81 @@ type Session = InstanceType<ChdbModule['Session']>;
 
 const QUERY_SETTINGS = 'output_format_json_quote_64bit_integers=0';
 
+/**
+ * Sessions opened on the data directory at most. chDB runs one operation at a time per session,
+ * but sessions on the same path share one engine and run side by side: with a pool, a dashboard
+ * query does not wait behind a collector insert, and the independent queries of one page run in
+ * parallel. Measured (bench/sla.ts, bench/lineage.ts); more than the cores buys nothing.
+ */
+export const MAX_SESSIONS = 4;
+
+interface Slot {
+	session: Session;
+	busy: number;
+}
+
 export class EmbeddedDb implements Db {
 	readonly kind = 'embedded' as const;
-	private session: Promise<Session> | null = null;
+	private module: Promise<ChdbModule> | null = null;
+	private slots: Slot[] = [];
+	private opening: Promise<Slot> | null = null;
+	private inflight = new Set<Promise<unknown>>();
 	readonly path: string;
 
-	constructor(dataDir: string) {
+	constructor(
+		dataDir: string,
+		private readonly maxSessions = MAX_SESSIONS
+	) {
 		this.path = resolve(dataDir);
 	}
 
-	private open(): Promise<Session> {
-		this.session ??= (async () => {
+	private async newSlot(): Promise<Slot> {
+		this.module ??= (async () => {
 			mkdirSync(this.path, { recursive: true });
-			const { Session } = await import('chdb');
-			return new Session(this.path, {
-				connectionArgs: ['--session_timezone=UTC', `--${QUERY_SETTINGS}`]
-			});
+			return import('chdb');
 		})();
-		return this.session;
+		const { Session } = await this.module;
+		// taken by its opener
+		const slot = { session: new Session(this.path, { connectionArgs: ['--session_timezone=UTC', `--${QUERY_SETTINGS}`] }), busy: 1 };
+		this.slots.push(slot);
+		return slot;
+	}
+
+	/** Takes the least busy session; a new one while every session is busy and the pool is not full. */
+	private async acquire(): Promise<Slot> {
+		for (;;) {
+			const idle = this.slots.find((s) => s.busy === 0);
+			if (idle) {
+				idle.busy++;
+				return idle;
+			}
+			if (this.opening) {
+				await this.opening;
+				continue;
+			}
+			if (this.slots.length < this.maxSessions) {
+				this.opening = this.newSlot().finally(() => (this.opening = null));
+				return this.opening;
+			}
+			const least = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+			least.busy++;
+			return least;
+		}
+	}
+
+	/** Runs one operation on a pooled session; close() waits for every running one. */
+	private async run<T>(op: (s: Session) => Promise<T>): Promise<T> {
+		const slot = await this.acquire();
+		const p = op(slot.session).finally(() => {
+			slot.busy--;
+			this.inflight.delete(p);
+		});
+		this.inflight.add(p);
+		return p;
 	}
 
 	async query<T>(q: Sql): Promise<T[]> {
-		const s = await this.open();
-		const r = await s.queryBindAsync(q.text, q.params, { format: 'JSONEachRow' });
+		const r = await this.run((s) => s.queryBindAsync(q.text, q.params, { format: 'JSONEachRow' }));
 		const text = r.text();
 		if (!text) return [];
 		return text
@@ -45,20 +97,21 @@ export class EmbeddedDb implements Db {
 	}
 
 	async exec(q: Sql): Promise<void> {
-		const s = await this.open();
-		if (Object.keys(q.params).length) await s.queryBindAsync(q.text, q.params, { format: 'Null' });
-		else await s.queryAsync(q.text, { format: 'Null' });
+		await this.run((s) =>
+			Object.keys(q.params).length ? s.queryBindAsync(q.text, q.params, { format: 'Null' }) : s.queryAsync(q.text, { format: 'Null' })
+		);
 	}
 
 	async insertRaw(table: string, body: Buffer, opts: RawInsert): Promise<void> {
-		const s = await this.open();
-		await s.insert({
-			table,
-			values: body,
-			format: opts.format,
-			columns: opts.columns,
-			settings: opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : undefined
-		});
+		await this.run((s) =>
+			s.insert({
+				table,
+				values: body,
+				format: opts.format,
+				columns: opts.columns,
+				settings: opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : undefined
+			})
+		);
 	}
 
 	async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
@@ -68,14 +121,15 @@ export class EmbeddedDb implements Db {
 	}
 
 	async ping(): Promise<void> {
-		const s = await this.open();
-		await s.queryAsync('SELECT 1', { format: 'Null' });
+		await this.run((s) => s.queryAsync('SELECT 1', { format: 'Null' }));
 	}
 
 	async close(): Promise<void> {
-		if (!this.session) return;
-		const s = await this.session;
-		this.session = null;
-		s.close();
+		// closing a session with an operation still running on it aborts the engine (chdb README)
+		await this.opening?.catch(() => undefined);
+		await Promise.allSettled([...this.inflight]);
+		const slots = this.slots;
+		this.slots = [];
+		for (const slot of slots) slot.session.close();
 	}
 }

@@ -20,11 +20,14 @@ import { migrate } from '../src/lib/server/db/migrate';
 import { parseCatalogue } from '../src/lib/server/flows/catalogue';
 import { flowPage } from '../src/lib/server/sla/flow-page';
 import { overview } from '../src/lib/server/sla/overview';
+import { fold, startFolding } from '../src/lib/server/sla/fold';
 import { parseRange } from '../src/lib/server/sla/range';
 
 const SPANS = Number(process.env.SPANS ?? 10_000_000);
 const INGEST_RATE = Number(process.env.INGEST_RATE ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
+/** inserts per second of the concurrent ingest (the collector group-commits: ~10k spans per insert at 20k/s) */
+const TICKS = Number(process.env.INGEST_TICKS ?? 2);
 const FLOWS = 40;
 const STEPS = 5;
 const DAY = 86_400_000;
@@ -85,7 +88,7 @@ const round = (v: number) => Math.round(v * 10) / 10;
 
 async function main() {
 	const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'syncscope-bench-sla-'));
-	const config = setConfig(loadConfig({}, { dataDir: dir }));
+	const config = setConfig(loadConfig(process.env, { dataDir: dir }));
 	const db = new EmbeddedDb(dir);
 	setDb(db);
 	await migrate(db, config);
@@ -110,23 +113,44 @@ async function main() {
 			AND table IN ('otel_traces', 'sla_tx_traces', 'sla_tx_steps', 'sla_step_minute', 'sla_dead_letters_minute') GROUP BY table ORDER BY table`);
 	console.log(rollups.map((r) => `  ${r.table}: ${r.rows.toLocaleString()} rows`).join('\n'));
 
-	// concurrent ingest: fresh spans at INGEST_RATE, in 4 inserts per second
+	// the first fold of the dataset (what `syncscope start` does after upgrading to migration 330)
+	const f0 = performance.now();
+	const first = await fold(db, (done, days) => process.stdout.write(`\r  first fold: ${done}/${days} days`));
+	const firstFoldSeconds = (performance.now() - f0) / 1000;
+	console.log(`\n  first fold: ${first.rows.toLocaleString()} rollup rows in ${firstFoldSeconds.toFixed(1)} s`);
+	// then the fold runs in the background every slaFreshnessMs, as in the console
+	const foldTimes: number[] = [];
+	let lastFoldRows = 0;
+	const stopFolding = startFolding(db, (m) => console.log(`  ${m}`));
+
+	// concurrent ingest: fresh spans at INGEST_RATE, in TICKS inserts per second (on their own chDB
+	// session of the pool, as the collector's inserts are)
 	let ingesting = true;
 	let ingested = 0;
 	let nextTx = txCount + 1;
 	const ingestStart = performance.now();
 	const ingest = (async () => {
-		const perTick = Math.round(INGEST_RATE / 4);
+		const perTick = Math.round(INGEST_RATE / TICKS);
 		while (ingesting) {
 			const tick = performance.now();
 			const txs = Math.ceil(perTick / STEPS);
 			await db.exec(spansSelect(nextTx * STEPS, txs * STEPS, Date.now(), 0));
 			nextTx += txs;
 			ingested += txs * STEPS;
-			const wait = 250 - (performance.now() - tick);
+			const wait = 1000 / TICKS - (performance.now() - tick);
 			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 		}
 	})();
+	// let ingest and the background fold reach a steady state before timing
+	await new Promise((r) => setTimeout(r, 5000));
+	// fold timings while the pages are measured (a measuring fold between page views)
+	const foldProbe = setInterval(() => {
+		const t = performance.now();
+		void fold(db).then((r) => {
+			foldTimes.push(performance.now() - t);
+			lastFoldRows = r.rows;
+		});
+	}, 3000);
 
 	const overviewRange = parseRange(new URLSearchParams('range=24h'));
 	const flowRange = parseRange(new URLSearchParams('range=7d'));
@@ -145,14 +169,17 @@ async function main() {
 		if (i === 0) console.log(`  flow page: ${page.totals.total.toLocaleString()} transactions in 7 d, ${page.series.length} buckets`);
 	}
 	ingesting = false;
+	clearInterval(foldProbe);
 	await ingest;
+	await stopFolding();
 	const ingestRate = ingested / ((performance.now() - ingestStart) / 1000);
 
 	const result = {
 		date: new Date().toISOString(),
 		machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
 		dataset: { spans: SPANS, transactions: txCount, flows: FLOWS, days: 30, reused: reuse, loadSeconds: reuse ? null : round(loadSeconds), rollupRows: Object.fromEntries(rollups.map((r) => [r.table, r.rows])) },
-		ingest: { targetSpansPerSecond: INGEST_RATE, achievedSpansPerSecond: Math.round(ingestRate) },
+		ingest: { targetSpansPerSecond: INGEST_RATE, achievedSpansPerSecond: Math.round(ingestRate), insertsPerSecond: TICKS },
+		fold: { firstFoldSeconds: round(firstFoldSeconds), firstFoldRollupRows: first.rows, freshnessMs: config.slaFreshnessMs, underIngestMs: foldTimes.length ? stats(foldTimes) : null, lastRows: lastFoldRows },
 		loadAverage: loadavg().map(round),
 		latencyMs: { overview24h1mBuckets: stats(times.overview24h), flowPage7d: stats(times.flowPage7d) },
 		goalP95Ms: 100
@@ -169,7 +196,8 @@ async function main() {
 
 Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memGiB} GiB, ${result.machine.os}, Node ${result.machine.node}; embedded chDB.
 Dataset: ${SPANS.toLocaleString()} spans (${txCount.toLocaleString()} transactions) over 30 days, ${FLOWS} flows; ${reuse ? 'generated by an earlier run of this script into BENCH_DIR (BENCH_REUSE=1)' : `loaded in ${result.dataset.loadSeconds} s with the SLA materialized views`}.
-Concurrent ingest during the queries: target ${INGEST_RATE.toLocaleString()} spans/s, achieved ${result.ingest.achievedSpansPerSecond.toLocaleString()} spans/s. Load average at the end (1/5/15 min): ${result.loadAverage.join(' / ')} (the machine is shared).
+Concurrent ingest during the queries: target ${INGEST_RATE.toLocaleString()} spans/s in ${TICKS} inserts/s, achieved ${result.ingest.achievedSpansPerSecond.toLocaleString()} spans/s.
+Fold (sla_transactions): first fold of the dataset ${result.fold.firstFoldSeconds} s (${first.rows.toLocaleString()} rollup rows); under ingest, background fold every ${config.slaFreshnessMs} ms, measuring folds p50/p95 ${result.fold.underIngestMs?.p50 ?? '-'} / ${result.fold.underIngestMs?.p95 ?? '-'} ms. Load average at the end (1/5/15 min): ${result.loadAverage.join(' / ')} (the machine is shared).
 
 | query | runs | p50 ms | p95 ms | max ms | goal p95 |
 | --- | --- | --- | --- | --- | --- |

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS action_endpoints {{on_cluster}} (
     Deleted UInt8 DEFAULT 0,
     UpdatedBy String,
     UpdatedAt DateTime64(3)
-) ENGINE = {{engine:action_endpoints:ReplacingMergeTree}}(Version)
+) ENGINE = {{engine:action_endpoints:ReplacingMergeTree(Version)}}
 ORDER BY Id;
 
 -- host:port pairs an admin allowed despite resolving to a private/loopback address.
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS action_allowlist {{on_cluster}} (
     Deleted UInt8,
     UpdatedBy String,
     UpdatedAt DateTime64(3)
-) ENGINE = {{engine:action_allowlist:ReplacingMergeTree}}(Version)
+) ENGINE = {{engine:action_allowlist:ReplacingMergeTree(Version)}}
 ORDER BY HostPort;
 
 -- One row per delivery attempt. DeliveryId is deterministic per approved request, and is the

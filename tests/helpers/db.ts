@@ -54,10 +54,10 @@ export async function testDb(overrides: Partial<Config> = {}): Promise<TestDb> {
 			}
 			await fixture.stop();
 		};
-		config = setConfig(loadConfig({}, { dataDir: dir, clickhouseUrl: fixture.url, secretKey, ...overrides }));
+		config = setConfig(loadConfig({}, { dataDir: dir, clickhouseUrl: fixture.url, secretKey, slaFreshnessMs: 0, ...overrides }));
 		db = new HttpDb({ url: fixture.url, username: 'default', password: '', database: 'default' });
 	} else {
-		config = setConfig(loadConfig({}, { dataDir: dir, ...overrides }));
+		config = setConfig(loadConfig({}, { dataDir: dir, slaFreshnessMs: 0, ...overrides }));
 		db = new EmbeddedDb(dir);
 	}
 	setDb(db);

@@ -82,6 +82,8 @@ export const configSchema = z.object({
 	runbooksDir: z.string().default('runbooks'),
 	/** SLA: how far back a transaction may have started and still show activity in a window (days) */
 	slaLookbackDays: positiveInt.default(8),
+	/** SLA figures are at most this old (ms): the fold runs this often, and a read older than that folds first; 0 = fold before every read */
+	slaFreshnessMs: z.coerce.number().int().min(0).default(2000),
 	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
 	alertIntervalSeconds: positiveInt.default(60),
 	alertRenotifyMinutes: positiveInt.default(60),
@@ -150,6 +152,7 @@ const envNames: Record<keyof Config, string> = {
 	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',
 	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
 	slaLookbackDays: 'SYNCSCOPE_SLA_LOOKBACK_DAYS',
+	slaFreshnessMs: 'SYNCSCOPE_SLA_FRESHNESS_MS',
 	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
 	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
 	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',

@@ -23,9 +23,10 @@ export interface ClusterTarget {
 }
 
 /** Keeper path of a replicated table: per shard for sharded tables, one for every node otherwise. */
-export function replicatedEngine(table: string, engine: string): string {
+export function replicatedEngine(table: string, engine: string, args?: string): string {
 	const path = table in SHARDED ? `/clickhouse/tables/{shard}/{database}/${table}` : `/clickhouse/tables/{database}/${table}`;
-	return `Replicated${engine}('${path}', '{replica}')`;
+	// the engine's own arguments (a ReplacingMergeTree's version column) follow path and replica
+	return `Replicated${engine}('${path}', '{replica}'${args ? `, ${args}` : ''})`;
 }
 
 const local = (name: string) => (name in SHARDED ? `${name}_local` : name);

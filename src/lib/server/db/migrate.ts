@@ -21,13 +21,13 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../clickhouse/migr
 type TemplateConfig = Pick<Config, 'clickhouseCluster' | 'ttlTracesDays' | 'ttlLogsDays' | 'ttlKeysDays'> &
 	Partial<Pick<Config, 'keyAliases' | 'clickhouseDatabase'>>;
 
-/** Expand {{on_cluster}}, {{engine:table[:Engine]}} and {{ttl_*}} in a migration file. */
+/** Expand {{on_cluster}}, {{engine:table[:Engine[(args)]]}} and {{ttl_*}} in a migration file. */
 export function renderMigration(text: string, c: TemplateConfig): string {
 	const cluster = c.clickhouseCluster;
 	return text
 		.replaceAll('{{on_cluster}}', cluster ? `ON CLUSTER ${cluster}` : '')
-		.replace(/\{\{engine:([a-z0-9_]+)(?::([A-Za-z]+))?\}\}/g, (_m, table: string, engine = 'MergeTree') =>
-			cluster ? replicatedEngine(table, engine) : engine
+		.replace(/\{\{engine:([a-z0-9_]+)(?::([A-Za-z]+)(?:\(([^)]*)\))?)?\}\}/g, (_m, table: string, engine = 'MergeTree', args?: string) =>
+			cluster ? replicatedEngine(table, engine, args) : args ? `${engine}(${args})` : engine
 		)
 		.replaceAll('{{ttl_traces_days}}', String(c.ttlTracesDays))
 		.replaceAll('{{ttl_logs_days}}', String(c.ttlLogsDays))

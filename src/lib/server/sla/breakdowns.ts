@@ -3,9 +3,9 @@
  * (from the transaction rollup), and per-step volume, failures and span-duration quantiles (from
  * the per-minute step rollup).
  */
-import { config } from '../config';
 import { db, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
+import { ensureFolded } from './fold';
 import type { RiskRow } from './kpis';
 import { transactions, type Window } from './transactions';
 
@@ -29,10 +29,11 @@ export interface Breakdowns {
  * partner and error code, and the largest at-risk transactions (for lineage links).
  */
 export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<{ breakdowns: Breakdowns; atRisk: AtRiskTx[] }> {
+	await ensureFolded(d);
 	const rows = await d.query<RiskRow>(sql`
-		SELECT step, system, partner, errClass, errCode, outcome IN ('failed', 'rejected') AS failed, count() AS n, sum(amount) AS total,
+		SELECT step, system, partner, errClass, errCode, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
 			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
-		FROM (${transactions([flow], w, config().slaLookbackDays, { detail: 'all' })})
+		FROM (${transactions([flow], w)})
 		WHERE atRisk
 		GROUP BY step, system, partner, errClass, errCode, failed`);
 	return fromRiskRows(rows, limit);

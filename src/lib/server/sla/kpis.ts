@@ -5,9 +5,9 @@
  * Quantiles use ClickHouse's quantilesDD (DDSketch) with relative accuracy 0.01: a reported
  * quantile is within 1% of the value of a data point at that rank (see README.md).
  */
-import { config } from '../config';
 import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
+import { ensureFolded } from './fold';
 import { transactions, type Window } from './transactions';
 
 export const QUANTILE_RELATIVE_ACCURACY = 0.01;
@@ -130,7 +130,8 @@ export async function txFiguresCompared(
 	const out = { current: empty(), previous: empty(), risk: [] as RiskRow[] };
 	if (flows.length === 0) return out;
 	const span = previous ? { ...w, from: previous.from } : w;
-	const tx = transactions(flows, span, config().slaLookbackDays, { detail: risk ? 'atRisk' : undefined });
+	await ensureFolded(d);
+	const tx = transactions(flows, span);
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;

@@ -5,7 +5,8 @@
  * happened, and counted in `pending` once it has waited longer than its target.
  */
 import { config } from '../config';
-import { db, raw, sql, type Db } from '../db';
+import { db, sql, type Db } from '../db';
+import { ensureFolded } from './fold';
 import { toIso } from './kpis';
 import type { Window } from './transactions';
 
@@ -41,9 +42,6 @@ export interface MilestoneResult {
 	series: (MilestoneFigures & { t: string })[];
 }
 
-/** No such step: later than any span (DateTime64(9) ends in 2262). */
-const NONE = raw(`toDateTime64('2262-01-01 00:00:00', 9)`);
-
 const EMPTY_MILESTONE: MilestoneFigures = { n: 0, pending: 0, p50: null, p95: null, p99: null };
 
 /** Figures for one milestone over the window, plus a series by bucket of the "from" step start. */
@@ -52,52 +50,33 @@ export async function milestoneFigures(m: MilestoneSpec, w: Window, bucketSecond
 }
 
 /**
- * Several milestones (of any flows) in one pass over sla_tx_steps: each row is ARRAY JOINed to the
- * milestones it can be an end of, then grouped per (milestone, correlation ID).
+ * Several milestones (of any flows) in one pass over sla_transactions (kept by the fold): each
+ * transaction carries its steps' first start / first end / failed as parallel arrays, and is
+ * ARRAY JOINed to the milestones of its flow whose "from" step it has. A transaction can only hold
+ * a milestone of the window if it started before the window's end and some step of it first started
+ * inside it (LastStepStart), and at most the look-back before the window.
  */
 export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucketSeconds = 0, d: Db = db()): Promise<MilestoneResult[]> {
 	const out: MilestoneResult[] = specs.map(() => ({ totals: { ...EMPTY_MILESTONE }, series: [] }));
 	if (specs.length === 0) return out;
-	const lookbackMs = config().slaLookbackDays * 86_400_000;
-	const lookback = new Date(w.from.getTime() - lookbackMs);
-	const horizon = new Date(w.to.getTime() + lookbackMs);
+	await ensureFolded(d);
+	const lookback = new Date(w.from.getTime() - config().slaLookbackDays * 86_400_000);
 	const fl = sql`${{ 'Array(String)': specs.map((m) => m.flow) }}`;
-	const to = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
+	const fromSteps = sql`${{ 'Array(String)': specs.map((m) => m.from) }}`;
+	const toSteps = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
 	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
 	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
 	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
-	// per transaction: first start / first end / failed of each step involved; then one row per
-	// (milestone, transaction) whose "from" step started in the window
-	// per step of stepSet (by position), as plain arrays: -ForEach over numbers is several times
-	// cheaper than minMap/maxMap over maps; NONE marks a step the transaction has no row for
-	const steps = [...new Set(specs.flatMap((m) => [m.from, m.to]))];
-	const stepSet = sql`${{ 'Array(String)': steps }}`;
-	const at = (names: string[]) => sql`${{ 'Array(UInt32)': names.map((n) => steps.indexOf(n) + 1) }}`;
 	const inner = sql`
-		SELECT mi, CorrelationId, starts[${at(specs.map((m) => m.from))}[mi]] AS fromStart,
-			${at(specs.map((m) => m.to))}[mi] AS ti,
-			if(ends[ti] < ${NONE} AND (${okTo}[mi] = 0 OR failed[ti] = 0), toNullable(ends[ti]), NULL) AS toEnd
-		FROM (
-			SELECT Flow, CorrelationId,
-				minForEach(arrayMap(x -> if(Step = x, FirstStart, ${NONE}), ${stepSet})) AS starts,
-				minForEach(arrayMap(x -> if(Step = x, FirstEnd, ${NONE}), ${stepSet})) AS ends,
-				maxForEach(arrayMap(x -> Step = x AND Failed = 1, ${stepSet})) AS failed
-			FROM sla_tx_steps
-			WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
-				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': horizon }}
-				-- a step first seen before the window (within the look-back) is not this window's
-				AND (Flow, Step, CorrelationId) NOT IN (
-					SELECT Flow, Step, CorrelationId FROM sla_tx_steps
-					WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
-						AND StartMinute >= ${{ 'DateTime64(3)': lookback }} AND StartMinute < toStartOfMinute(${{ 'DateTime64(3)': w.from }})
-						AND CorrelationId IN (
-							SELECT CorrelationId FROM sla_tx_steps
-							WHERE Flow IN ${flowSet} AND Step IN ${stepSet}
-								AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}))
-			GROUP BY Flow, CorrelationId
-		)
-		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND starts[${at(specs.map((m) => m.from))}[i]] < ${NONE}, arrayEnumerate(${fl})) AS mi
-		WHERE fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
+		SELECT mi, CorrelationId, StepStarts[indexOf(StepNames, ${fromSteps}[mi])] AS fromStart,
+			indexOf(StepNames, ${toSteps}[mi]) AS ti,
+			if(ti > 0 AND (${okTo}[mi] = 0 OR StepFailed[ti] = 0), toNullable(StepEnds[ti]), NULL) AS toEnd
+		FROM sla_transactions FINAL
+		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND has(StepNames, ${fromSteps}[i]), arrayEnumerate(${fl})) AS mi
+		WHERE Flow IN ${flowSet}
+			AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': lookback }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}
+			AND LastStepStart >= ${{ 'DateTime64(3)': w.from }}
+			AND fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
 	const figures = sql`
 		count(lat) AS n,
 		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${target}[mi]) AS pending,

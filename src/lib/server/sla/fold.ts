@@ -1,0 +1,231 @@
+/**
+ * The fold: finalises transactions into sla_transactions (migration 330), so dashboards read one
+ * row per transaction instead of grouping every transaction of the window on each page view.
+ *
+ * Each fold reads only what is new: rows of the sla_tx_traces / sla_tx_steps rollups in parts whose
+ * highest block number is above the last fold's (MergeTree numbers blocks at commit, so nothing
+ * committed later can hide below it, and a merged part holding new rows has a new maximum too). It
+ * collects the transactions those rows belong to and recomputes each of them completely from all
+ * of its rollup rows since its first minute minus the look-back, under the counting rules of
+ * README.md, writing them with a higher Version. A transaction whose first minute moved gets a
+ * tombstone under its old key. Folding the same rows again writes the same figures: it is safe to
+ * re-run after a crash or from two consoles.
+ */
+import { config } from '../config';
+import { db, raw, sql, type Db, type Sql } from '../db';
+
+const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
+type Source = (typeof SOURCES)[number];
+type Marks = Record<Source, number>;
+
+/** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
+const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
+
+/** Rows of a rollup in parts committed after `mark`. */
+const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }}`;
+
+/** Transactions with rollup rows in parts above the marks, optionally only rows of one day. */
+function touched(marks: Marks, day?: string): Sql {
+	const dayFilter = day ? sql`AND toDate(StartMinute) = toDate(${{ String: day }})` : sql``;
+	return sql`
+		SELECT Flow, CorrelationId FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)} ${dayFilter}
+		UNION DISTINCT
+		SELECT Flow, CorrelationId FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)} ${dayFilter}`;
+}
+
+/** Milliseconds between two DateTime64(9) expressions. */
+const MS = (a: string, b: string) => raw(`(toUnixTimestamp64Nano(${b}) - toUnixTimestamp64Nano(${a})) / 1e6`);
+
+/**
+ * The transactions of `keys`, recomputed from every rollup row since `lo`: the same rules the
+ * live query of earlier versions applied per page view (README.md), written as one row each.
+ */
+function foldInsert(keys: Sql, lo: Date, version: bigint): Sql {
+	const since = sql`StartMinute >= ${{ 'DateTime64(3)': lo }} AND (Flow, CorrelationId) IN (${keys})`;
+	return sql`
+INSERT INTO sla_transactions (Flow, StartMinute, CorrelationId, Start, Outcome, Step, System, ErrClass, ErrCode, FirstTraceMs,
+	Amount, Currency, Partner, EventDelayMs, FailedSpans, RetrySpans, DupSpans, Steps, StepNames, StepStarts, StepEnds, StepFailed,
+	LastStepStart, Version, Deleted)
+SELECT Flow, toStartOfMinute(start), CorrelationId, start,
+	multiIf(arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(sl)), 'failed', hasOutcome, 'success', dupSpans > 0, 'duplicate', '') AS outcome,
+	-- (step, (end, outcome, system, class, code)): the latest failing step if any, else the latest step with an outcome
+	(arrayReverseSort(x -> (x.2.2 IN ('failed', 'rejected'), x.2.1), arrayZip(mapKeys(sl), mapValues(sl)))[1] AS t).1,
+	t.2.3, t.2.4, t.2.5, if(first.2, first.1, NULL), amount, currency, partner, eventDelayMs, failedSpans, retrySpans, dupSpans,
+	steps, st.names, st.starts, st.ends, st.failed, if(empty(st.starts), start, arrayMax(st.starts)),
+	${{ UInt64: String(version) }}, 0
+FROM (
+	SELECT Flow, CorrelationId, min(s) AS start, maxMap(tsl) AS sl, max(o) AS hasOutcome,
+		-- the first trace: its duration, and whether it succeeded within it (no step ended failed, not only duplicates)
+		argMin((${MS('s', 'e')}, NOT arrayExists(v -> v.2 IN ('failed', 'rejected'), mapValues(tsl)) AND (o OR td = 0)), s) AS first,
+		arrayDistinct(arrayFlatten(groupArray(stepsSeen))) AS steps, max(amount) AS amount, max(currency) AS currency, max(partner) AS partner,
+		${MS('min(et)', 'min(es)')} AS eventDelayMs,
+		uniqExactMerge(f) AS failedSpans, uniqExactMerge(r) AS retrySpans, uniqExactMerge(d) AS dupSpans
+	FROM (
+		SELECT Flow, CorrelationId, TraceId, min(Start) AS s, max(End) AS e, maxMap(StepLast) AS tsl, notEmpty(tsl) AS o,
+			groupUniqArrayArray(Steps) AS stepsSeen, max(Amount) AS amount, max(Currency) AS currency, max(Partner) AS partner,
+			min(EventTime) AS et, min(EventSeen) AS es,
+			uniqExactMergeState(FailedSpans) AS f, uniqExactMergeState(RetrySpans) AS r, uniqExactMergeState(DuplicateSpans) AS d,
+			uniqExactMerge(DuplicateSpans) AS td
+		FROM sla_tx_traces WHERE ${since}
+		GROUP BY Flow, CorrelationId, TraceId
+	)
+	GROUP BY Flow, CorrelationId
+) AS tx
+LEFT JOIN (
+	SELECT Flow, CorrelationId, groupArray(Step) AS names, groupArray(fs) AS starts, groupArray(fe) AS ends, groupArray(failed) AS failed
+	FROM (
+		SELECT Flow, CorrelationId, Step, min(FirstStart) AS fs, min(FirstEnd) AS fe, max(Failed) AS failed
+		FROM sla_tx_steps WHERE ${since}
+		GROUP BY Flow, CorrelationId, Step
+	)
+	GROUP BY Flow, CorrelationId
+) AS st USING (Flow, CorrelationId)`;
+}
+
+/** Rows of `keys` written before `version` (a transaction whose start minute moved): tombstoned. */
+function tombstones(keys: Sql, lo: Date, version: bigint): Sql {
+	return sql`
+INSERT INTO sla_transactions (Flow, StartMinute, CorrelationId, Start, LastStepStart, Version, Deleted)
+SELECT Flow, StartMinute, CorrelationId, Start, LastStepStart, ${{ UInt64: String(version) }}, 1
+FROM sla_transactions FINAL
+WHERE StartMinute >= ${{ 'DateTime64(3)': lo }} AND (Flow, CorrelationId) IN (${keys}) AND Version < ${{ UInt64: String(version) }}`;
+}
+
+export interface FoldResult {
+	/** rollup rows read (new since the last fold) */
+	rows: number;
+	/** day partitions folded */
+	days: number;
+	ms: number;
+}
+
+interface FoldState {
+	marks: Marks | null;
+	running: Promise<FoldResult> | null;
+	/** when the last completed fold started (its figures include everything committed before) */
+	lastStart: number;
+	lastVersion: bigint;
+}
+
+/**
+ * One fold state per database handle. The console bundle and the CLI share the handle (db() is a
+ * process-wide singleton), so they share the state; tests with several databases get one each.
+ */
+const KEY = Symbol.for('syncscope.sla.fold');
+function state(d: Db): FoldState {
+	const g = globalThis as unknown as Record<symbol, WeakMap<Db, FoldState>>;
+	const all = (g[KEY] ??= new WeakMap());
+	let s = all.get(d);
+	if (!s) all.set(d, (s = { marks: null, running: null, lastStart: 0, lastVersion: 0n }));
+	return s;
+}
+
+async function readMarks(d: Db): Promise<Marks> {
+	const rows = await d.query<{ Source: Source; MaxBlock: number }>(sql`SELECT Source, max(MaxBlock) AS MaxBlock FROM sla_fold_state GROUP BY Source`);
+	const marks: Marks = { sla_tx_traces: 0, sla_tx_steps: 0 };
+	for (const r of rows) if (r.Source in marks) marks[r.Source] = Number(r.MaxBlock);
+	return marks;
+}
+
+/** A version above every earlier one, also across processes (wall clock in ns, strictly increasing here). */
+function nextVersion(s: FoldState): bigint {
+	const v = BigInt(Date.now()) * 1_000_000n;
+	s.lastVersion = v > s.lastVersion ? v : s.lastVersion + 1n;
+	return s.lastVersion;
+}
+
+async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, days: number) => void): Promise<FoldResult> {
+	const t0 = performance.now();
+	const started = Date.now();
+	s.marks ??= await readMarks(d);
+	const marks = s.marks;
+	// the newest block of each rollup now: everything at or below it is committed and visible
+	const tops = await d.query<{ table: Source; top: number }>(sql`
+		SELECT table, max(max_block_number) AS top FROM system.parts
+		WHERE database = currentDatabase() AND active AND table IN ${{ 'Array(String)': [...SOURCES] }} GROUP BY table`);
+	const next: Marks = { ...marks };
+	for (const t of tops) next[t.table] = Math.max(marks[t.table], Number(t.top));
+	if (SOURCES.every((src) => next[src] === marks[src])) {
+		s.lastStart = started;
+		return { rows: 0, days: 0, ms: performance.now() - t0 };
+	}
+	// per day of the new rows' start minute: a first fold of a large existing dataset goes in
+	// day-sized pieces; a live fold is one or two days
+	const days = await d.query<{ day: string; rows: number }>(sql`
+		SELECT toString(toDate(StartMinute)) AS day, count() AS rows FROM (
+			SELECT StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
+			UNION ALL SELECT StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)}
+		) GROUP BY day ORDER BY day`);
+	const lookbackMs = config().slaLookbackDays * 86_400_000;
+	let rows = 0;
+	for (const [i, { day, rows: n }] of days.entries()) {
+		const keys = touched(marks, days.length > 1 ? day : undefined);
+		const lo = new Date(Date.parse(`${day}T00:00:00Z`) - lookbackMs);
+		const version = nextVersion(s);
+		await d.exec(foldInsert(keys, lo, version));
+		await d.exec(tombstones(keys, lo, version));
+		rows += Number(n);
+		onProgress?.(i + 1, days.length);
+	}
+	await d.insertRows('sla_fold_state', SOURCES.map((src) => ({ Source: src, MaxBlock: next[src], At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
+	s.marks = next;
+	s.lastStart = started;
+	return { rows, days: days.length, ms: performance.now() - t0 };
+}
+
+/**
+ * Fold everything committed so far. One fold runs at a time per process: a caller that arrives
+ * while one runs waits for it and then runs its own (the running one may have started before the
+ * caller's data was committed).
+ */
+export async function fold(d: Db = db(), onProgress?: (done: number, days: number) => void): Promise<FoldResult> {
+	const s = state(d);
+	while (s.running) await s.running.catch(() => undefined);
+	s.running = foldOnce(d, s, onProgress).finally(() => (s.running = null));
+	return s.running;
+}
+
+/**
+ * Make sure the folded figures are at most `maxAgeMs` old (config slaFreshnessMs; 0: fold now).
+ * Dashboards, the KPI API and alerts call this before reading sla_transactions; with the scheduler
+ * folding every slaFreshnessMs, a page view rarely waits for a fold.
+ */
+export async function ensureFolded(d: Db = db(), maxAgeMs = config().slaFreshnessMs): Promise<void> {
+	const s = state(d);
+	if (maxAgeMs > 0 && Date.now() - s.lastStart <= maxAgeMs) return;
+	if (maxAgeMs > 0 && s.running) {
+		await s.running.catch(() => undefined);
+		if (Date.now() - s.lastStart <= maxAgeMs) return;
+	}
+	await fold(d);
+}
+
+/** When the figures read now were folded (ms since epoch; 0 before the first fold of this process). */
+export function foldedAt(d: Db = db()): number {
+	return state(d).lastStart;
+}
+
+/**
+ * Fold every slaFreshnessMs in the background (from `syncscope start` and the scheduler console).
+ * Returns a stop function that waits for a running fold.
+ */
+export function startFolding(d: Db = db(), log: (msg: string) => void = () => {}): () => Promise<void> {
+	const interval = Math.max(500, config().slaFreshnessMs);
+	let stopped = false;
+	let timer: NodeJS.Timeout | null = null;
+	const loop = async () => {
+		try {
+			const r = await fold(d);
+			if (r.ms > 5000) log(`sla fold: ${r.rows.toLocaleString()} rollup rows over ${r.days} day(s) in ${(r.ms / 1000).toFixed(1)} s`);
+		} catch (e) {
+			log(`sla fold failed: ${(e as Error).message}`);
+		}
+		if (!stopped) timer = setTimeout(loop, interval);
+	};
+	timer = setTimeout(loop, 0);
+	return async () => {
+		stopped = true;
+		if (timer) clearTimeout(timer);
+		await state(d).running?.catch(() => undefined);
+	};
+}

@@ -8,6 +8,7 @@ import { createDb, setDb } from '../../src/lib/server/db';
 import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
+import { startFolding } from '../../src/lib/server/sla/fold';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { checkSchema, describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 
@@ -24,16 +25,19 @@ export async function run(): Promise<void> {
 	await checkSchema(db);
 	await loadConsoleConfig(db, log);
 	const web = await startConsole(config);
-	// background work (alert evaluation, runbook auto-retry) runs in the one console that is told to:
+	// background work (alert evaluation, runbook auto-retry, the SLA fold) runs in the one console that is told to:
 	// `syncscope start` always runs it; with several consoles set SYNCSCOPE_RUN_SCHEDULER=1 on one
 	const stopAutoRetry = config.runScheduler ? startAutoRetry() : () => {};
 	const alerts = config.runScheduler ? startAlerts({ db }) : { stop() {} };
+	// other consoles fold on demand when their figures are older than SYNCSCOPE_SLA_FRESHNESS_MS
+	const stopFolding = config.runScheduler ? startFolding(db, (m) => log.info(m)) : async () => {};
 	log.info('console ready', { port: web.port, store: describeStore(config) });
 	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));
 	onShutdown(log, async () => {
 		stopAutoRetry();
 		alerts.stop();
 		await web.close();
+		await stopFolding();
 		await db.close();
 	});
 }

@@ -13,6 +13,7 @@ import { startConsole, type ConsoleServer } from '../console-server';
 import { describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
+import { startFolding } from '../../src/lib/server/sla/fold';
 
 export interface Syncscope {
 	config: Config;
@@ -40,6 +41,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	const web = await startConsole(config);
 	const stopAutoRetry = startAutoRetry();
 	const alerts = startAlerts({ db });
+	const stopFolding = startFolding(db, (m) => log.info(m));
 	return {
 		config,
 		db,
@@ -49,6 +51,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 			stopAutoRetry();
 			alerts.stop();
 			await web.close();
+			await stopFolding();
 			await collector.shutdown();
 			await db.close();
 		}

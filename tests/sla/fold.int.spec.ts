@@ -82,14 +82,14 @@ describe('the SLA fold', () => {
 
 	it('reads only new parts: nothing to do after a fold, after a merge, or in a new process', async () => {
 		await fold(t.db);
-		expect((await fold(t.db)).rows).toBe(0);
+		expect((await fold(t.db)).transactions).toBe(0);
 		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_traces FINAL'));
 		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_steps FINAL'));
-		expect((await fold(t.db)).rows).toBe(0);
+		expect((await fold(t.db)).transactions).toBe(0);
 		// another handle on the same data dir has its own in-memory state: it starts from the stored marks
 		const again = reopen(t);
 		try {
-			expect((await fold(again)).rows).toBe(0);
+			expect((await fold(again)).transactions).toBe(0);
 		} finally {
 			await again.close();
 		}
@@ -102,7 +102,7 @@ describe('the SLA fold', () => {
 		await t.db.exec(raw('TRUNCATE TABLE sla_fold_state'));
 		const fresh = reopen(t);
 		try {
-			expect((await fold(fresh)).rows).toBeGreaterThan(0);
+			expect((await fold(fresh)).transactions).toBeGreaterThan(0);
 			expect(await fresh.query(raw('SELECT * EXCEPT (Version) FROM sla_transactions FINAL ORDER BY CorrelationId'))).toEqual(rows);
 		} finally {
 			await fresh.close();

@@ -24,14 +24,18 @@ const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
 /** Rows of a rollup in parts committed after `mark`. */
 const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }}`;
 
-/** Transactions with rollup rows in parts above the marks, optionally only rows of one day. */
-function touched(marks: Marks, day?: string): Sql {
-	const dayFilter = day ? sql`AND toDate(StartMinute) = toDate(${{ String: day }})` : sql``;
-	return sql`
-		SELECT Flow, CorrelationId FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)} ${dayFilter}
-		UNION DISTINCT
-		SELECT Flow, CorrelationId FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)} ${dayFilter}`;
-}
+/**
+ * A set of transactions as one query parameter: flow and correlation ID joined by the ASCII unit
+ * separator (parameters cannot be arrays of tuples). `${KEY_OF} IN keySet(…)` is a set lookup.
+ */
+type Key = string;
+const SEP = '\x1f';
+const keyOf = (flow: string, correlationId: string): Key => `${flow}${SEP}${correlationId}`;
+const KEY_OF = raw(`concat(Flow, '\\x1F', CorrelationId)`);
+const keySet = (keys: Key[]) => sql`${{ 'Array(String)': keys }}`;
+
+/** Transactions folded per statement: bounds the parameter size and the memory of one fold query. */
+const CHUNK = 20_000;
 
 /** Milliseconds between two DateTime64(9) expressions. */
 const MS = (a: string, b: string) => raw(`(toUnixTimestamp64Nano(${b}) - toUnixTimestamp64Nano(${a})) / 1e6`);
@@ -40,8 +44,8 @@ const MS = (a: string, b: string) => raw(`(toUnixTimestamp64Nano(${b}) - toUnixT
  * The transactions of `keys`, recomputed from every rollup row since `lo`: the same rules the
  * live query of earlier versions applied per page view (README.md), written as one row each.
  */
-function foldInsert(keys: Sql, lo: Date, version: bigint): Sql {
-	const since = sql`StartMinute >= ${{ 'DateTime64(3)': lo }} AND (Flow, CorrelationId) IN (${keys})`;
+function foldInsert(keys: Key[], lo: Date, version: bigint): Sql {
+	const since = sql`StartMinute >= ${{ 'DateTime64(3)': lo }} AND ${KEY_OF} IN ${keySet(keys)}`;
 	return sql`
 INSERT INTO sla_transactions (Flow, StartMinute, CorrelationId, Start, Outcome, Step, System, ErrClass, ErrCode, FirstTraceMs,
 	Amount, Currency, Partner, EventDelayMs, FailedSpans, RetrySpans, DupSpans, Steps, StepNames, StepStarts, StepEnds, StepFailed,
@@ -83,19 +87,17 @@ LEFT JOIN (
 }
 
 /** Rows of `keys` written before `version` (a transaction whose start minute moved): tombstoned. */
-function tombstones(keys: Sql, lo: Date, version: bigint): Sql {
+function tombstones(keys: Key[], lo: Date, version: bigint): Sql {
 	return sql`
 INSERT INTO sla_transactions (Flow, StartMinute, CorrelationId, Start, LastStepStart, Version, Deleted)
 SELECT Flow, StartMinute, CorrelationId, Start, LastStepStart, ${{ UInt64: String(version) }}, 1
 FROM sla_transactions FINAL
-WHERE StartMinute >= ${{ 'DateTime64(3)': lo }} AND (Flow, CorrelationId) IN (${keys}) AND Version < ${{ UInt64: String(version) }}`;
+WHERE StartMinute >= ${{ 'DateTime64(3)': lo }} AND ${KEY_OF} IN ${keySet(keys)} AND Version < ${{ UInt64: String(version) }}`;
 }
 
 export interface FoldResult {
-	/** rollup rows read (new since the last fold) */
-	rows: number;
-	/** day partitions folded */
-	days: number;
+	/** transactions folded (with rollup rows new since the last fold) */
+	transactions: number;
 	ms: number;
 }
 
@@ -134,7 +136,7 @@ function nextVersion(s: FoldState): bigint {
 	return s.lastVersion;
 }
 
-async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, days: number) => void): Promise<FoldResult> {
+async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: number) => void): Promise<FoldResult> {
 	const t0 = performance.now();
 	const started = Date.now();
 	s.marks ??= await readMarks(d);
@@ -147,30 +149,36 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, days: n
 	for (const t of tops) next[t.table] = Math.max(marks[t.table], Number(t.top));
 	if (SOURCES.every((src) => next[src] === marks[src])) {
 		s.lastStart = started;
-		return { rows: 0, days: 0, ms: performance.now() - t0 };
+		return { transactions: 0, ms: performance.now() - t0 };
 	}
-	// per day of the new rows' start minute: a first fold of a large existing dataset goes in
-	// day-sized pieces; a live fold is one or two days
-	const days = await d.query<{ day: string; rows: number }>(sql`
-		SELECT toString(toDate(StartMinute)) AS day, count() AS rows FROM (
-			SELECT StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
-			UNION ALL SELECT StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)}
-		) GROUP BY day ORDER BY day`);
-	const lookbackMs = config().slaLookbackDays * 86_400_000;
-	let rows = 0;
-	for (const [i, { day, rows: n }] of days.entries()) {
-		const keys = touched(marks, days.length > 1 ? day : undefined);
-		const lo = new Date(Date.parse(`${day}T00:00:00Z`) - lookbackMs);
+	// the transactions with new rollup rows (read once: parts above the marks, so a part merged
+	// meanwhile is read whole, its maximum being new too), oldest first
+	const keys = await d.query<{ Flow: string; CorrelationId: string; sm: number }>(sql`
+		SELECT Flow, CorrelationId, toUnixTimestamp(min(StartMinute)) AS sm FROM (
+			SELECT Flow, CorrelationId, StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
+			UNION ALL SELECT Flow, CorrelationId, StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)}
+		) GROUP BY Flow, CorrelationId ORDER BY sm`);
+	const lookback = config().slaLookbackDays * 86_400_000;
+	const chunks = Math.ceil(keys.length / CHUNK);
+	for (let i = 0; i < chunks; i++) {
+		const part = keys.slice(i * CHUNK, (i + 1) * CHUNK);
+		const chunk: Key[] = part.map((k) => keyOf(k.Flow, k.CorrelationId));
+		// where these transactions' rows begin (light columns only, at most the look-back before
+		// their new rows): the fold then reads the heavy columns of those minutes only. A
+		// transaction's start only moves earlier, so its folded row is at or after that minute too.
+		const [{ lo }] = await d.query<{ lo: number }>(sql`
+			SELECT toUnixTimestamp(min(StartMinute)) AS lo FROM sla_tx_traces
+			WHERE StartMinute >= ${{ 'DateTime64(3)': new Date(part[0].sm * 1000 - lookback) }} AND ${KEY_OF} IN ${keySet(chunk)}`);
+		const from = new Date(lo > 0 ? Math.min(lo, part[0].sm) * 1000 : part[0].sm * 1000);
 		const version = nextVersion(s);
-		await d.exec(foldInsert(keys, lo, version));
-		await d.exec(tombstones(keys, lo, version));
-		rows += Number(n);
-		onProgress?.(i + 1, days.length);
+		await d.exec(foldInsert(chunk, from, version));
+		await d.exec(tombstones(chunk, from, version));
+		onProgress?.(i + 1, chunks);
 	}
 	await d.insertRows('sla_fold_state', SOURCES.map((src) => ({ Source: src, MaxBlock: next[src], At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
 	s.marks = next;
 	s.lastStart = started;
-	return { rows, days: days.length, ms: performance.now() - t0 };
+	return { transactions: keys.length, ms: performance.now() - t0 };
 }
 
 /**
@@ -178,7 +186,7 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, days: n
  * while one runs waits for it and then runs its own (the running one may have started before the
  * caller's data was committed).
  */
-export async function fold(d: Db = db(), onProgress?: (done: number, days: number) => void): Promise<FoldResult> {
+export async function fold(d: Db = db(), onProgress?: (done: number, of: number) => void): Promise<FoldResult> {
 	const s = state(d);
 	while (s.running) await s.running.catch(() => undefined);
 	s.running = foldOnce(d, s, onProgress).finally(() => (s.running = null));
@@ -187,15 +195,17 @@ export async function fold(d: Db = db(), onProgress?: (done: number, days: numbe
 
 /**
  * Make sure the folded figures are at most `maxAgeMs` old (config slaFreshnessMs; 0: fold now).
- * Dashboards, the KPI API and alerts call this before reading sla_transactions; with the scheduler
- * folding every slaFreshnessMs, a page view rarely waits for a fold.
+ * Dashboards, the KPI API and alerts call this before reading sla_transactions. The scheduler
+ * folds every half of that, so a page view normally reads at once and waits only when no
+ * scheduler runs or the fold falls behind.
  */
 export async function ensureFolded(d: Db = db(), maxAgeMs = config().slaFreshnessMs): Promise<void> {
 	const s = state(d);
-	if (maxAgeMs > 0 && Date.now() - s.lastStart <= maxAgeMs) return;
+	const fresh = () => maxAgeMs > 0 && Date.now() - s.lastStart <= maxAgeMs;
+	if (fresh()) return;
 	if (maxAgeMs > 0 && s.running) {
 		await s.running.catch(() => undefined);
-		if (Date.now() - s.lastStart <= maxAgeMs) return;
+		if (fresh()) return;
 	}
 	await fold(d);
 }
@@ -206,17 +216,19 @@ export function foldedAt(d: Db = db()): number {
 }
 
 /**
- * Fold every slaFreshnessMs in the background (from `syncscope start` and the scheduler console).
- * Returns a stop function that waits for a running fold.
+ * Fold every half of slaFreshnessMs in the background (from `syncscope start` and the scheduler
+ * console). Returns a stop function that waits for a running fold.
  */
-export function startFolding(d: Db = db(), log: (msg: string) => void = () => {}): () => Promise<void> {
-	const interval = Math.max(500, config().slaFreshnessMs);
+export function startFolding(d: Db = db(), log: (msg: string) => void = () => {}, onFold?: (r: FoldResult) => void): () => Promise<void> {
+	const interval = Math.max(500, config().slaFreshnessMs / 2);
 	let stopped = false;
 	let timer: NodeJS.Timeout | null = null;
 	const loop = async () => {
 		try {
-			const r = await fold(d);
-			if (r.ms > 5000) log(`sla fold: ${r.rows.toLocaleString()} rollup rows over ${r.days} day(s) in ${(r.ms / 1000).toFixed(1)} s`);
+			// a first fold of a large existing dataset (after upgrading) reports its progress
+			const r = await fold(d, (done, of) => of > 5 && log(`sla fold: ${done} of ${of} parts of ${CHUNK.toLocaleString()} transactions`));
+			onFold?.(r);
+			if (r.ms > 5000) log(`sla fold: ${r.transactions.toLocaleString()} transactions in ${(r.ms / 1000).toFixed(1)} s`);
 		} catch (e) {
 			log(`sla fold failed: ${(e as Error).message}`);
 		}

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { authorize } from '$lib/server/auth/roles';
 import { findFlow } from '$lib/server/flows/catalogue';
 import { flowPage } from '$lib/server/sla/flow-page';
+import { foldedAt } from '$lib/server/sla/fold';
 import { parseRange } from '$lib/server/sla/range';
 import type { PageServerLoad } from './$types';
 
@@ -12,6 +13,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const range = parseRange(url.searchParams);
 	const data = await flowPage(flow, range);
 	return {
+		foldedAt: new Date(foldedAt()).toISOString(),
 		flow: {
 			id: flow.id,
 			name: flow.name,

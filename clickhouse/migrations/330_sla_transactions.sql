@@ -49,9 +49,13 @@ ORDER BY (Flow, StartMinute, CorrelationId)
 TTL StartMinute + toIntervalDay({{ttl_traces_days}})
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
--- How far the fold has read each rollup: the highest part block number seen. MergeTree numbers
--- blocks when a part is committed, so every part committed later has a higher number, and a merged
--- part that includes unread rows has one too (src/lib/server/sla/fold.ts).
+-- How far the fold has read each rollup: the highest block number seen. MergeTree numbers a block
+-- when its part is committed, so every row committed later has a higher number; with
+-- enable_block_number_column each row keeps its number through merges, so the fold reads exactly
+-- the rows committed since (src/lib/server/sla/fold.ts).
+ALTER TABLE sla_tx_traces {{on_cluster}} MODIFY SETTING enable_block_number_column = 1;
+ALTER TABLE sla_tx_steps {{on_cluster}} MODIFY SETTING enable_block_number_column = 1;
+
 CREATE TABLE IF NOT EXISTS sla_fold_state {{on_cluster}} (
     Source LowCardinality(String),
     MaxBlock UInt64,

@@ -80,12 +80,17 @@ describe('the SLA fold', () => {
 		expect(r.start.slice(11, 16)).toBe(at(25).toISOString().slice(11, 16));
 	});
 
-	it('reads only new parts: nothing to do after a fold, after a merge, or in a new process', async () => {
+	it('reads only new rows: nothing after a fold or a merge, only the new rows of a merged part, nothing in a new process', async () => {
 		await fold(t.db);
 		expect((await fold(t.db)).transactions).toBe(0);
 		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_traces FINAL'));
 		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_steps FINAL'));
 		expect((await fold(t.db)).transactions).toBe(0);
+		// a merge of folded rows with new ones: only the new transaction is folded again
+		await t.db.insertRows('otel_traces', [span('TX-9', 'dd01', 'a', at(45), 'success')]);
+		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_traces FINAL'));
+		await t.db.exec(raw('OPTIMIZE TABLE sla_tx_steps FINAL'));
+		expect((await fold(t.db)).transactions).toBe(1);
 		// another handle on the same data dir has its own in-memory state: it starts from the stored marks
 		const again = reopen(t);
 		try {

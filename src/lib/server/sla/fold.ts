@@ -2,9 +2,9 @@
  * The fold: finalises transactions into sla_transactions (migration 330), so dashboards read one
  * row per transaction instead of grouping every transaction of the window on each page view.
  *
- * Each fold reads only what is new: rows of the sla_tx_traces / sla_tx_steps rollups in parts whose
- * highest block number is above the last fold's (MergeTree numbers blocks at commit, so nothing
- * committed later can hide below it, and a merged part holding new rows has a new maximum too). It
+ * Each fold reads only what is new: rows of the sla_tx_traces / sla_tx_steps rollups whose block
+ * number is above the last fold's (MergeTree numbers blocks at commit, so nothing committed later
+ * can hide below it; rows keep their number through merges). It
  * collects the transactions those rows belong to and recomputes each of them completely from all
  * of its rollup rows since its first minute minus the look-back, under the counting rules of
  * README.md, writing them with a higher Version. A transaction whose first minute moved gets a
@@ -21,8 +21,11 @@ type Marks = Record<Source, number>;
 /** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
 const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
 
-/** Rows of a rollup in parts committed after `mark`. */
-const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }}`;
+/**
+ * Rows of a rollup committed after `mark`: the row's own block number (kept through merges,
+ * migration 330), after skipping every part whose highest block is not above the mark.
+ */
+const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }} AND _block_number > ${{ UInt64: mark }}`;
 
 /**
  * A set of transactions as one query parameter: flow and correlation ID joined by the ASCII unit
@@ -99,6 +102,8 @@ export interface FoldResult {
 	/** transactions folded (with rollup rows new since the last fold) */
 	transactions: number;
 	ms: number;
+	/** where the time went (ms): finding the transactions, their first minutes, writing, tombstones */
+	phases: { keys: number; bounds: number; write: number; tombstones: number };
 }
 
 interface FoldState {
@@ -149,7 +154,7 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 	for (const t of tops) next[t.table] = Math.max(marks[t.table], Number(t.top));
 	if (SOURCES.every((src) => next[src] === marks[src])) {
 		s.lastStart = started;
-		return { transactions: 0, ms: performance.now() - t0 };
+		return { transactions: 0, ms: performance.now() - t0, phases: { keys: 0, bounds: 0, write: 0, tombstones: 0 } };
 	}
 	// the transactions with new rollup rows (read once: parts above the marks, so a part merged
 	// meanwhile is read whole, its maximum being new too), oldest first
@@ -158,6 +163,7 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 			SELECT Flow, CorrelationId, StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
 			UNION ALL SELECT Flow, CorrelationId, StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)}
 		) GROUP BY Flow, CorrelationId ORDER BY sm`);
+	const phases = { keys: performance.now() - t0, bounds: 0, write: 0, tombstones: 0 };
 	const lookback = config().slaLookbackDays * 86_400_000;
 	const chunks = Math.ceil(keys.length / CHUNK);
 	for (let i = 0; i < chunks; i++) {
@@ -166,19 +172,25 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 		// where these transactions' rows begin (light columns only, at most the look-back before
 		// their new rows): the fold then reads the heavy columns of those minutes only. A
 		// transaction's start only moves earlier, so its folded row is at or after that minute too.
+		let t = performance.now();
 		const [{ lo }] = await d.query<{ lo: number }>(sql`
 			SELECT toUnixTimestamp(min(StartMinute)) AS lo FROM sla_tx_traces
 			WHERE StartMinute >= ${{ 'DateTime64(3)': new Date(part[0].sm * 1000 - lookback) }} AND ${KEY_OF} IN ${keySet(chunk)}`);
 		const from = new Date(lo > 0 ? Math.min(lo, part[0].sm) * 1000 : part[0].sm * 1000);
 		const version = nextVersion(s);
+		phases.bounds += performance.now() - t;
+		t = performance.now();
 		await d.exec(foldInsert(chunk, from, version));
+		phases.write += performance.now() - t;
+		t = performance.now();
 		await d.exec(tombstones(chunk, from, version));
+		phases.tombstones += performance.now() - t;
 		onProgress?.(i + 1, chunks);
 	}
 	await d.insertRows('sla_fold_state', SOURCES.map((src) => ({ Source: src, MaxBlock: next[src], At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
 	s.marks = next;
 	s.lastStart = started;
-	return { transactions: keys.length, ms: performance.now() - t0 };
+	return { transactions: keys.length, ms: performance.now() - t0, phases };
 }
 
 /**
@@ -228,7 +240,10 @@ export function startFolding(d: Db = db(), log: (msg: string) => void = () => {}
 			// a first fold of a large existing dataset (after upgrading) reports its progress
 			const r = await fold(d, (done, of) => of > 5 && log(`sla fold: ${done} of ${of} parts of ${CHUNK.toLocaleString()} transactions`));
 			onFold?.(r);
-			if (r.ms > 5000) log(`sla fold: ${r.transactions.toLocaleString()} transactions in ${(r.ms / 1000).toFixed(1)} s`);
+			if (r.ms > 5000) {
+				const p = Object.entries(r.phases).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ');
+				log(`sla fold: ${r.transactions.toLocaleString()} transactions in ${(r.ms / 1000).toFixed(1)} s (${p})`);
+			}
 		} catch (e) {
 			log(`sla fold failed: ${(e as Error).message}`);
 		}

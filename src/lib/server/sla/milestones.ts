@@ -61,22 +61,30 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 	if (specs.length === 0) return out;
 	await ensureFolded(d);
 	const lookback = new Date(w.from.getTime() - config().slaLookbackDays * 86_400_000);
-	const fl = sql`${{ 'Array(String)': specs.map((m) => m.flow) }}`;
+	// flow → its milestones' positions (1-based): a map lookup per row, not a lambda over every spec
+	const positions: Record<string, number[]> = {};
+	specs.forEach((m, i) => (positions[m.flow] ??= []).push(i + 1));
+	const byFlow = sql`${{ 'Map(String, Array(UInt32))': positions }}`;
 	const fromSteps = sql`${{ 'Array(String)': specs.map((m) => m.from) }}`;
 	const toSteps = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
 	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
 	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
 	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
+	// the candidate transactions first (FINAL over key columns and a few light ones, filtered before
+	// any array is touched), then one row per (transaction, milestone of its flow)
 	const inner = sql`
 		SELECT mi, CorrelationId, StepStarts[indexOf(StepNames, ${fromSteps}[mi])] AS fromStart,
 			indexOf(StepNames, ${toSteps}[mi]) AS ti,
 			if(ti > 0 AND (${okTo}[mi] = 0 OR StepFailed[ti] = 0), toNullable(StepEnds[ti]), NULL) AS toEnd
-		FROM sla_transactions FINAL
-		ARRAY JOIN arrayFilter(i -> ${fl}[i] = Flow AND has(StepNames, ${fromSteps}[i]), arrayEnumerate(${fl})) AS mi
-		WHERE Flow IN ${flowSet}
-			AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': lookback }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}
-			AND LastStepStart >= ${{ 'DateTime64(3)': w.from }}
-			AND fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
+		FROM (
+			SELECT Flow, CorrelationId, StepNames, StepStarts, StepEnds, StepFailed
+			FROM sla_transactions FINAL
+			WHERE Flow IN ${flowSet}
+				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': lookback }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}
+				AND LastStepStart >= ${{ 'DateTime64(3)': w.from }}
+		)
+		ARRAY JOIN ${byFlow}[Flow] AS mi
+		WHERE fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
 	const figures = sql`
 		count(lat) AS n,
 		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${target}[mi]) AS pending,

@@ -139,6 +139,7 @@ async function main() {
 	let nextTx = txCount + 1;
 	const ingestStart = performance.now();
 	const ingest = (async () => {
+		if (INGEST_RATE <= 0) return;
 		const perTick = Math.round(INGEST_RATE / TICKS);
 		while (ingesting) {
 			const tick = performance.now();

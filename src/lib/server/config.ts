@@ -83,7 +83,7 @@ export const configSchema = z.object({
 	/** SLA: how far back a transaction may have started and still show activity in a window (days) */
 	slaLookbackDays: positiveInt.default(8),
 	/** SLA figures are at most this old when read (ms): the fold runs every half of it, and a read of older figures folds first; 0 = fold before every read */
-	slaFreshnessMs: z.coerce.number().int().min(0).default(5000),
+	slaFreshnessMs: z.coerce.number().int().min(0).default(10_000),
 	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
 	alertIntervalSeconds: positiveInt.default(60),
 	alertRenotifyMinutes: positiveInt.default(60),

@@ -66,14 +66,21 @@ describe('approvals', () => {
 		rx.statuses.push(503);
 		onRequest = null;
 		const processedBefore = rx.processed.length;
-		const first = rx.requests.length;
-		// the first attempt gets 503; before the retry, a newer dead letter changes the payload
-		const watcher = (async () => {
-			while (rx.requests.length === first) await new Promise((r) => setTimeout(r, 2));
+		// the first attempt gets 503; before that answer (so before the retry), a newer dead letter
+		// changes the payload
+		let changed = false;
+		rx.beforeReply = async () => {
+			if (changed) return;
+			changed = true;
 			await insertLogs(t.db, [deadLetter(m('late'), '{"v":2}', { at: 1000 })]);
-		})();
-		const r = await performAction(idOf('late'), { action: 'approve_replay' }, users.approver);
-		await Promise.all([r.delivery, watcher]);
+		};
+		try {
+			const r = await performAction(idOf('late'), { action: 'approve_replay' }, users.approver);
+			await r.delivery;
+		} finally {
+			rx.beforeReply = undefined;
+		}
+		expect(changed).toBe(true);
 		expect(rx.processed.length).toBe(processedBefore);
 		const history = await auditFor('exception', idOf('late'));
 		expect(history.at(-1)).toMatchObject({ Action: 'approval_void', ToState: 'open' });

@@ -22,6 +22,8 @@ export interface Receiver {
 	badSignatures: number;
 	/** the status the next requests get (default 200) */
 	statuses: number[];
+	/** awaited before each reply (after the request is recorded): lets a test change the world between attempts */
+	beforeReply?: () => Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startReceiver(secret: () => string, onMessage?: (r: Receiv
 					await onMessage?.(rec);
 				}
 			}
+			await r.beforeReply?.();
 			res.writeHead(status, status >= 300 && status < 400 ? { location: 'http://169.254.169.254/' } : {}).end();
 		});
 	});

@@ -30,6 +30,7 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'message_successes', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_traces', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_steps', expr: 'StartMinute', setting: 'ttlTracesDays' },
+	{ table: 'sla_transactions', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_step_minute', expr: 'Minute', setting: 'ttlTracesDays' },
 	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' }
 ];

@@ -9,6 +9,7 @@ import { EmbeddedDb } from '../../src/lib/server/db/chdb';
 import { HttpDb } from '../../src/lib/server/db/http';
 import { parseCatalogue } from '../../src/lib/server/flows/catalogue';
 import { ensureFolded, fold } from '../../src/lib/server/sla/fold';
+import { milestoneFigures } from '../../src/lib/server/sla/milestones';
 import { txFigures } from '../../src/lib/server/sla/kpis';
 import { testDb, type TestDb } from '../helpers/db';
 
@@ -17,8 +18,8 @@ const flow = parseCatalogue(`flows:
     name: Fold flow
     businessOwner: Sales
     technicalOwner: Integration
-    steps: [{ id: a, name: A, system: crm }, { id: b, name: B, system: erp }, { id: c, name: C, system: wms }]
-    objectives: { successRate: 0.99, e2eP95: 10m }`).flows[0];
+    steps: [{ id: a, name: A, system: crm }, { id: b, name: B, system: erp }, { id: c, name: C, system: wms }, { id: ack, name: Ack, system: supplier, optional: true }]
+    objectives: { successRate: 0.99, e2eP95: 10m, milestones: [{ name: ack, from: b, to: ack, target: 1h }] }`).flows[0];
 
 const base = Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000;
 const at = (minute: number, ms = 0) => new Date(base + minute * 60_000 + ms);
@@ -113,6 +114,21 @@ describe('the SLA fold', () => {
 			await fresh.close();
 		}
 		expect(await figures(t)).toEqual(before);
+	});
+
+	it('re-folds a transaction when only an ack log record of it arrives (a milestone completes)', async () => {
+		const ack = { flow: flow.id, from: 'b', to: 'ack', targetMs: 3_600_000 };
+		const before = (await milestoneFigures(ack, window(), 0, t.db)).totals;
+		await t.db.insertRows('otel_logs', [
+			{
+				Timestamp: `${Math.floor(at(50).getTime() / 1000)}.000000000`,
+				EventName: 'integration.ack',
+				LogAttributes: { 'integration.flow': flow.id, 'integration.step': 'ack', 'integration.correlation_id': 'TX-1' }
+			}
+		]);
+		const after = (await milestoneFigures(ack, window(), 0, t.db)).totals;
+		expect(after.n).toBe(before.n + 1);
+		expect(after.p50).toBeGreaterThan(0);
 	});
 
 	it('serves figures up to slaFreshnessMs old, and folds first when they are older', async () => {

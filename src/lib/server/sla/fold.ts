@@ -156,12 +156,14 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 		s.lastStart = started;
 		return { transactions: 0, ms: performance.now() - t0, phases: { keys: 0, bounds: 0, write: 0, tombstones: 0 } };
 	}
-	// the transactions with new rollup rows (read once: parts above the marks, so a part merged
-	// meanwhile is read whole, its maximum being new too), oldest first
+	// the transactions with new rollup rows, oldest first. Every span that feeds sla_tx_steps also
+	// feeds sla_tx_traces (the same insert, a wider filter), so from sla_tx_steps only rows that
+	// may come from ack log records are needed: those have FirstStart = FirstEnd (a zero-length
+	// span does too, and is merely read twice)
 	const keys = await d.query<{ Flow: string; CorrelationId: string; sm: number }>(sql`
 		SELECT Flow, CorrelationId, toUnixTimestamp(min(StartMinute)) AS sm FROM (
 			SELECT Flow, CorrelationId, StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
-			UNION ALL SELECT Flow, CorrelationId, StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)}
+			UNION ALL SELECT Flow, CorrelationId, StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)} AND FirstStart = FirstEnd
 		) GROUP BY Flow, CorrelationId ORDER BY sm`);
 	const phases = { keys: performance.now() - t0, bounds: 0, write: 0, tombstones: 0 };
 	const lookback = config().slaLookbackDays * 86_400_000;

@@ -34,7 +34,7 @@ test.describe('SLA dashboards', () => {
 			.poll(async () => (await (await page.request.get('/api/v1/flows/order-to-cash/kpis')).json()).total, { timeout: 20_000 })
 			.toBe(before.total + 4);
 		const k = await (await page.request.get('/api/v1/flows/order-to-cash/kpis')).json();
-		expect(Object.keys(k).sort()).toEqual(['deadLetters', 'duplicates', 'e2eMs', 'eventDelayMs', 'failed', 'flow', 'milestones', 'replays', 'succeeded', 'successRate', 'total', 'valueAtRisk'].sort());
+		expect(Object.keys(k).sort()).toEqual(['deadLetters', 'duplicates', 'e2eMs', 'eventDelayMs', 'failed', 'flow', 'milestones', 'replays', 'succeeded', 'successRate', 'total', 'valueAtRisk', 'valueAtRiskByCurrency'].sort());
 		expect(k.deadLetters).toBe(before.deadLetters + 4);
 		expect(k.milestones['supplier-ack'].n).toBe((before.milestones['supplier-ack']?.n ?? 0) + 4);
 		const bad = await page.request.get('/api/v1/flows/order-to-cash/kpis?from=not-a-date');

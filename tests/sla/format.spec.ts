@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delta } from '../../src/lib/sla/format';
+import { addByCurrency, delta, moneyByCurrency, sameCurrency } from '../../src/lib/sla/format';
 
 describe('change against the previous period', () => {
 	it('percentage points for ratios, percentages for volumes', () => {
@@ -11,5 +11,20 @@ describe('change against the previous period', () => {
 		expect(delta(1671, 1, 'relative')).toEqual({ text: '1,671× previous', dir: 'up' });
 		expect(delta(5, 0, 'relative')).toBeNull();
 		expect(delta(null, 3, 'relative')).toBeNull();
+	});
+});
+
+describe('money at risk per currency', () => {
+	it('never adds amounts of different currencies; largest first; bare when no currency is named', () => {
+		expect(moneyByCurrency({ USD: 1200, CAD: 900 })).toBe('1,200 USD + 900 CAD');
+		expect(moneyByCurrency({ EUR: 18450 })).toBe('18,450 EUR');
+		expect(moneyByCurrency({ '': 50, EUR: 10 })).toBe('50 + 10 EUR');
+		expect(moneyByCurrency({})).toBe('0');
+		expect(addByCurrency([{ USD: 1, CAD: 2 }, { USD: 3 }, undefined])).toEqual({ USD: 4, CAD: 2 });
+	});
+	it('compares periods only within one currency', () => {
+		expect(sameCurrency({ EUR: 5 }, { EUR: 9 })).toBe(true);
+		expect(sameCurrency({ EUR: 5 }, {})).toBe(true);
+		expect(sameCurrency({ EUR: 5 }, { USD: 9 })).toBe(false);
 	});
 });

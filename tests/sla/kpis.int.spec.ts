@@ -43,6 +43,8 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		});
 		expect(k.successRate).toBeCloseTo(e.truth.succeeded / e.truth.total, 12);
 		expect(k.valueAtRisk).toBe(e.truth.valueAtRisk);
+		expect(k.valueAtRiskByCurrency).toEqual(e.truth.valueAtRiskByCurrency);
+		expect(Object.keys(k.valueAtRiskByCurrency).sort()).toEqual(['', 'CAD', 'USD']);
 	});
 
 	it('end-to-end quantiles are within the documented error of quantilesDD', () => {

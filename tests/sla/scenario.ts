@@ -50,6 +50,8 @@ export interface Truth {
 	replays: number;
 	deadLetters: number;
 	valueAtRisk: number;
+	/** the same per integration.currency ('' where a transaction names none) */
+	valueAtRiskByCurrency: Record<string, number>;
 	e2eMs: number[];
 	/** end-to-end time between crm.submit-order and crm.update-status (a flow naming its own steps) */
 	ownE2eMs: number[];
@@ -72,7 +74,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 	const resource = resourceFromAttributes({ 'service.name': 'mule-o2c' });
 	const tracer: Tracer = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('scenario');
 	const logger: Logger = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor(logs)] }).getLogger('scenario');
-	const truth: Truth = { total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, deadLetters: 0, valueAtRisk: 0, e2eMs: [], ownE2eMs: [], eventDelayMs: [], ack: { latencies: [], pending: 0 } };
+	const truth: Truth = { total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, deadLetters: 0, valueAtRisk: 0, valueAtRiskByCurrency: {}, e2eMs: [], ownE2eMs: [], eventDelayMs: [], ack: { latencies: [], pending: 0 } };
 	const from = nowMs - 6 * H;
 
 	const base = (corr: string, step: string, extra: Record<string, string | number> = {}) => ({
@@ -132,12 +134,15 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		const t0 = nowMs - 4 * H + k * 7 * 60_000;
 		const corr = `SO-F${k}`;
 		const amount = 100 * (k + 1);
-		const r = root(corr, t0, t0 + 900, { 'integration.amount': amount, 'integration.partner': k < 3 ? 'acme' : 'globex' });
+		// two currencies: value at risk is summed per currency, never across them
+		const currency = k % 2 ? 'CAD' : 'USD';
+		const r = root(corr, t0, t0 + 900, { 'integration.amount': amount, 'integration.currency': currency, 'integration.partner': k < 3 ? 'acme' : 'globex' });
 		span('create SO', t0 + 10, t0 + 800, base(corr, 'erp.create-sales-order', { 'integration.outcome': 'failed', 'integration.error.class': 'business', 'integration.error.code': k < 3 ? 'E-CREDIT' : 'E-TAX', 'integration.target': 'erp' }), r.s, true);
 		r.end();
 		truth.total++;
 		truth.failed++;
 		truth.valueAtRisk += amount;
+		truth.valueAtRiskByCurrency[currency] = (truth.valueAtRiskByCurrency[currency] ?? 0) + amount;
 	}
 
 	// 2b. a failed step is not healed by a later success of another step (an acknowledgement)
@@ -150,6 +155,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		truth.total++;
 		truth.failed++;
 		truth.valueAtRisk += 50;
+		truth.valueAtRiskByCurrency[''] = (truth.valueAtRiskByCurrency[''] ?? 0) + 50;
 	}
 
 	// 3. three failures replayed successfully in a later trace (attempt 2): succeeded + replays, no e2e
@@ -196,6 +202,7 @@ export function emitScenario(nowMs = Math.floor(Date.now() / 60_000) * 60_000): 
 		truth.total++;
 		truth.succeeded++;
 		truth.valueAtRisk += amount;
+		truth.valueAtRiskByCurrency[''] = (truth.valueAtRiskByCurrency[''] ?? 0) + amount;
 	}
 
 	// 6. started before the window, active inside it: not this window's transaction

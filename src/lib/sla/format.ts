@@ -19,6 +19,30 @@ export function money(n: number | null | undefined): string {
 	return new Intl.NumberFormat('en', { notation: n >= 1_000_000 ? 'compact' : 'standard', maximumFractionDigits: n >= 1_000_000 ? 2 : 0 }).format(n);
 }
 
+/**
+ * Money per currency, never summed across currencies: "18,450 EUR", "1,200 USD + 900 CAD";
+ * amounts that name no currency show bare.
+ */
+export function moneyByCurrency(byCurrency: Record<string, number> | undefined): string {
+	const entries = Object.entries(byCurrency ?? {})
+		.filter(([, v]) => v !== 0)
+		.sort((a, b) => b[1] - a[1]);
+	if (entries.length === 0) return '0';
+	return entries.map(([c, v]) => (c ? `${money(v)} ${c}` : money(v))).join(' + ');
+}
+
+/** Both periods' amounts are in (at most) one and the same currency, so a change between them means something. */
+export function sameCurrency(a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean {
+	return new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]).size <= 1;
+}
+
+/** Per-currency sums of several figures (the overview's total across flows). */
+export function addByCurrency(all: (Record<string, number> | undefined)[]): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const m of all) for (const [c, v] of Object.entries(m ?? {})) out[c] = (out[c] ?? 0) + v;
+	return out;
+}
+
 /** Change vs the previous period, e.g. "+1.2 pts", "−8%"; null when there is nothing to compare. */
 export function delta(now: number | null, prev: number | null, kind: 'ratio' | 'relative'): { text: string; dir: 'up' | 'down' | 'flat' } | null {
 	if (now === null || prev === null || !Number.isFinite(now) || !Number.isFinite(prev)) return null;

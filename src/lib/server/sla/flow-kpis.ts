@@ -40,6 +40,7 @@ export async function flowKpis(flow: Flow, w: Window, d: Db = db()): Promise<Flo
 		e2eMs: e2e ? { p50: e2e.totals.p50, p95: e2e.totals.p95, p99: e2e.totals.p99 } : t.e2eMs,
 		milestones,
 		eventDelayMs: t.eventDelayMs,
-		valueAtRisk: t.valueAtRisk
+		valueAtRisk: t.valueAtRisk,
+		valueAtRiskByCurrency: t.valueAtRiskByCurrency
 	};
 }

@@ -22,7 +22,10 @@ export interface TxFigures {
 	successRate: number | null;
 	e2eMs: { p50: number | null; p95: number | null; p99: number | null };
 	eventDelayMs: { p50: number | null; p95: number | null };
+	/** summed as reported, across currencies (kept for the API); prefer valueAtRiskByCurrency */
 	valueAtRisk: number;
+	/** value at risk per integration.currency ('' for transactions that name none) */
+	valueAtRiskByCurrency: Record<string, number>;
 }
 
 export interface BucketFigures extends TxFigures {
@@ -59,6 +62,7 @@ interface Row {
 	delayN: number;
 	delay: number[];
 	valueAtRisk: number;
+	varCur: [string[], number[]];
 }
 
 const FIGURES = raw(`
@@ -72,7 +76,8 @@ const FIGURES = raw(`
 	quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(firstTraceMs), firstTraceMs IS NOT NULL) AS e2e,
 	count(eventDelayMs) AS delayN,
 	quantilesDDIf(0.01, 0.5, 0.95)(assumeNotNull(eventDelayMs), eventDelayMs IS NOT NULL) AS delay,
-	sumIf(amount, atRisk) AS valueAtRisk`);
+	sumIf(amount, atRisk) AS valueAtRisk,
+	sumMapIf([currency], [amount], atRisk) AS varCur`);
 
 function figures(r: Row): TxFigures {
 	const q = (n: number, v: number | undefined) => (n > 0 && v !== undefined && Number.isFinite(v) ? round(v) : null);
@@ -86,14 +91,17 @@ function figures(r: Row): TxFigures {
 		successRate: r.total > 0 ? r.succeeded / r.total : null,
 		e2eMs: { p50: q(r.e2eN, r.e2e[0]), p95: q(r.e2eN, r.e2e[1]), p99: q(r.e2eN, r.e2e[2]) },
 		eventDelayMs: { p50: q(r.delayN, r.delay[0]), p95: q(r.delayN, r.delay[1]) },
-		valueAtRisk: Math.round(r.valueAtRisk * 100) / 100
+		valueAtRisk: cents(r.valueAtRisk),
+		valueAtRiskByCurrency: Object.fromEntries((r.varCur?.[0] ?? []).map((c, i) => [c, cents(Number(r.varCur[1][i]))]).filter(([, v]) => v !== 0))
 	};
 }
+
+const cents = (v: number) => Math.round(v * 100) / 100;
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export const EMPTY: TxFigures = figures({
-	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], valueAtRisk: 0
+	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], valueAtRisk: 0, varCur: [[], []]
 } as unknown as Row);
 
 export interface FlowFigures {

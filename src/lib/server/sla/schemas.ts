@@ -24,8 +24,10 @@ export const flowKpisSchema = z.object({
 	e2eMs: z.object({ p50: quantile, p95: quantile, p99: quantile }),
 	milestones: z.record(z.string(), z.object({ n: z.number().int(), pending: z.number().int(), p50: quantile, p95: quantile })),
 	eventDelayMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
-	/** sum of integration.amount of transactions failed or stuck past their SLA */
-	valueAtRisk: z.number()
+	/** sum of integration.amount of transactions failed or stuck past their SLA, as reported (across currencies) */
+	valueAtRisk: z.number(),
+	/** the same per integration.currency ('' for transactions that name none) */
+	valueAtRiskByCurrency: z.record(z.string(), z.number())
 });
 export type FlowKpis = z.infer<typeof flowKpisSchema>;
 

@@ -75,6 +75,8 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(pick(b.step)).toEqual({ 'erp.create-sales-order': 5, 'crm.update-status': 1 });
 		expect(pick(b.system)).toEqual({ erp: 5, crm: 1 });
 		expect(pick(b.partner)).toEqual({ acme: 3, globex: 2, '(none)': 1 });
+		// value per currency, never added across them: SO-F0/F2/F4 in USD, SO-F1/F3 in CAD
+		expect(b.step.find((x) => x.key === 'erp.create-sales-order')!.amounts).toEqual({ USD: 100 + 300 + 500, CAD: 200 + 400 });
 	});
 
 	it('lists the transactions behind value at risk, for lineage links', async () => {

@@ -12,7 +12,9 @@ import { transactions, type Window } from './transactions';
 export interface Slice {
 	key: string;
 	failed: number;
+	/** summed as reported; amounts per currency in `amounts` */
 	amount: number;
+	amounts: Record<string, number>;
 	/** for error-code slices: the step the code was raised at (for the exceptions link) */
 	step?: string;
 }
@@ -31,11 +33,11 @@ export interface Breakdowns {
 export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<{ breakdowns: Breakdowns; atRisk: AtRiskTx[] }> {
 	await ensureFolded(d);
 	const rows = await d.query<RiskRow>(sql`
-		SELECT step, system, partner, errClass, errCode, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
+		SELECT step, system, partner, errClass, errCode, currency, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
 			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
 		FROM (${transactions([flow], w)})
 		WHERE atRisk
-		GROUP BY step, system, partner, errClass, errCode, failed`);
+		GROUP BY step, system, partner, errClass, errCode, currency, failed`);
 	return fromRiskRows(rows, limit);
 }
 
@@ -46,9 +48,10 @@ export function fromRiskRows(rows: RiskRow[], limit: number): { breakdowns: Brea
 		const m = new Map<string, Slice>();
 		for (const r of failed) {
 			const k = key(r) || '(none)';
-			const s = m.get(k) ?? { key: k, failed: 0, amount: 0, ...(withStep ? { step: r.step } : {}) };
+			const s = m.get(k) ?? { key: k, failed: 0, amount: 0, amounts: {}, ...(withStep ? { step: r.step } : {}) };
 			s.failed += r.n;
 			s.amount += r.total;
+			s.amounts[r.currency] = (s.amounts[r.currency] ?? 0) + r.total;
 			m.set(k, s);
 		}
 		return [...m.values()].sort((a, b) => b.failed - a.failed);

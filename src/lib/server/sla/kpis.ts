@@ -40,6 +40,7 @@ export interface RiskRow {
 	partner: string;
 	errClass: string;
 	errCode: string;
+	currency: string;
 	failed: number;
 	n: number;
 	total: number;
@@ -167,11 +168,11 @@ export async function txFiguresCompared(
 			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES},
 				-- the drill-down grouping set: current window, at risk only (others are dropped below)
 				atRisk AND cur AS risky, outcome IN ('failed', 'rejected') AS rf, grouping(risky) AS gr,
-				step, system, partner, errClass, errCode, count() AS riskN, sum(amount) AS riskAmount,
+				step, system, partner, errClass, errCode, currency, count() AS riskN, sum(amount) AS riskAmount,
 				arraySlice(arrayReverseSort(x -> x.6, groupArrayIf((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuckTx), currency, amount), atRisk AND cur)), 1, ${{ UInt32: risk.limit }}) AS top
 				-- (stuck is also the name of a figure: the row's flag goes by another name)
 				FROM (SELECT *, stuck AS stuckTx FROM (${tx}))
-				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b), (Flow, risky, step, system, partner, errClass, errCode, rf)) ORDER BY Flow, b`
+				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b), (Flow, risky, step, system, partner, errClass, errCode, currency, rf)) ORDER BY Flow, b`
 			: bucketSeconds > 0
 				? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES} FROM (${tx})
 				GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b)) ORDER BY Flow, b`

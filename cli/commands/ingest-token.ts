@@ -2,14 +2,13 @@
  * `syncscope ingest-token add <source>`: create an ingest token for a middleware source and print
  * it once (only its SHA-256 is stored). `syncscope ingest-token revoke <source>` revokes that
  * source's tokens. In embedded mode, run it while Syncscope is stopped (chDB holds the data
- * directory exclusively); the collector picks new tokens up within seconds.
+ * directory exclusively), or use Administration → Ingest tokens in the console; the collector picks
+ * new tokens up within seconds.
  */
 import { loadConfig, setConfig } from '../../src/lib/server/config';
 import { createDb } from '../../src/lib/server/db';
 import { migrate } from '../../src/lib/server/db/migrate';
-import { addToken, revokeSource } from '../../collector/auth/ingest-tokens';
-
-const SOURCE = /^[A-Za-z0-9_.:-]{1,100}$/;
+import { addToken, revokeSource, SOURCE_NAME as SOURCE } from '../../src/lib/server/ingest-tokens';
 
 export async function run(args: string[]): Promise<void> {
 	const [action, source] = args;

@@ -4,37 +4,14 @@
  * collector keeps the hashes in memory and refreshes them every REFRESH_MS, or sooner on an unknown
  * token (at most every MISS_REFRESH_MS), so a new token works within seconds.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Db } from '../../src/lib/server/db';
+import { hashToken } from '../../src/lib/server/ingest-tokens';
 import { UnauthenticatedError } from '../errors';
+
+export { addToken, hashToken, newToken, revokeSource } from '../../src/lib/server/ingest-tokens';
 
 const REFRESH_MS = 30_000;
 const MISS_REFRESH_MS = 2_000;
-
-export function hashToken(token: string): string {
-	return createHash('sha256').update(token).digest('hex');
-}
-
-/** A new random token (shown once) and its hash (stored). */
-export function newToken(): { token: string; hash: string } {
-	const token = `sst_${randomBytes(32).toString('base64url')}`;
-	return { token, hash: hashToken(token) };
-}
-
-export async function addToken(db: Db, source: string): Promise<string> {
-	const { token, hash } = newToken();
-	await db.insertRows('ingest_tokens', [{ TokenHash: hash, Source: source, Revoked: 0 }]);
-	return token;
-}
-
-/** Revoke every token of a source; returns how many were revoked. */
-export async function revokeSource(db: Db, source: string): Promise<number> {
-	const rows = await db.query<{ TokenHash: string }>(
-		sql`SELECT TokenHash FROM ingest_tokens FINAL WHERE Source = ${{ String: source }} AND Revoked = 0`
-	);
-	if (rows.length) await db.insertRows('ingest_tokens', rows.map((r) => ({ TokenHash: r.TokenHash, Source: source, Revoked: 1 })));
-	return rows.length;
-}
 
 export class IngestTokens {
 	private hashes = new Map<string, string>();

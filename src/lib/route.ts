@@ -25,6 +25,7 @@ export const route = {
 	admin: () => '/admin',
 	adminUsers: () => '/admin/users',
 	adminTokens: () => '/admin/tokens',
+	adminIngest: () => '/admin/ingest',
 	adminRunbooks: () => '/admin/runbooks',
 	adminEndpoints: () => '/admin/endpoints',
 	adminFlows: (q: { version?: number } = {}) => withQuery('/admin/flows', q),

@@ -143,4 +143,14 @@ test('an admin adds a user and creates an API token that is shown once', async (
 	await page.getByTestId('tokens').getByRole('row', { name: /nightly export/ }).getByRole('button', { name: 'Revoke' }).click();
 	await expect(page.getByTestId('tokens').getByRole('row', { name: /nightly export/ })).toContainText('revoked');
 	expect((await fetch(`${syncscope.baseURL}/api/v1/lineage?key=x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+
+	// an ingest token for a middleware source, while Syncscope runs
+	await page.getByRole('link', { name: 'Ingest tokens' }).click();
+	await page.getByLabel('Middleware source').fill('mulesoft-prod');
+	await page.getByRole('button', { name: 'Create token' }).click();
+	await expect(page.getByTestId('new-ingest-token').locator('pre')).toHaveText(/^sst_/);
+	await expect(page.getByTestId('ingest-sources').getByRole('row', { name: /mulesoft-prod/ })).toContainText('1');
+	await shot(page, info, '07-admin-ingest-token');
+	await page.getByTestId('ingest-sources').getByRole('row', { name: /mulesoft-prod/ }).getByRole('button', { name: 'Revoke all' }).click();
+	await expect(page.getByText('Revoked 1 token of mulesoft-prod')).toBeVisible();
 });

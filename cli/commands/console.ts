@@ -9,6 +9,7 @@ import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startFolding } from '../../src/lib/server/sla/fold';
+import { followCatalogue } from '../../src/lib/server/flows/versions';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { checkSchema, describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 
@@ -25,6 +26,8 @@ export async function run(): Promise<void> {
 	await checkSchema(db);
 	await loadConsoleConfig(db, log);
 	const web = await startConsole(config);
+	// catalogue edits saved on another console apply here within 15 s
+	const stopFollowing = followCatalogue(db, (msg, version) => log.info(msg, { version }));
 	// background work (alert evaluation, runbook auto-retry, the SLA fold) runs in the one console that is told to:
 	// `syncscope start` always runs it; with several consoles set SYNCSCOPE_RUN_SCHEDULER=1 on one
 	const stopAutoRetry = config.runScheduler ? startAutoRetry() : () => {};
@@ -36,6 +39,7 @@ export async function run(): Promise<void> {
 	onShutdown(log, async () => {
 		stopAutoRetry();
 		alerts.stop();
+		stopFollowing();
 		await web.close();
 		await stopFolding();
 		await db.close();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogue, catalogueFile, CatalogueError, findFlow, setCatalogue, parseCatalogue } from '../../src/lib/server/flows/catalogue';
-import { listVersions, loadLatestCatalogue, saveVersion, versionDocument, VersionConflictError } from '../../src/lib/server/flows/versions';
+import { listVersions, loadLatestCatalogue, refreshCatalogue, saveVersion, versionDocument, VersionConflictError } from '../../src/lib/server/flows/versions';
+import { EmbeddedDb } from '../../src/lib/server/db/chdb';
+import { HttpDb } from '../../src/lib/server/db/http';
 import { sql } from '../../src/lib/server/db';
 import { testDb, type TestDb } from '../helpers/db';
 
@@ -45,5 +47,21 @@ describe('flow catalogue versions', () => {
 		setCatalogue(parseCatalogue('flows: []'));
 		expect(await loadLatestCatalogue(t.db)).toBe(2);
 		expect(catalogue().flows.find((f) => f.id === 'order-to-cash')?.objectives.successRate).toBe(0.995);
+	});
+
+	it('another console picks up a version saved elsewhere, and only when there is a newer one', async () => {
+		expect(await refreshCatalogue(t.db)).toBeNull();
+		// another console (its own handle on the same store) saves version 3
+		const other = t.transport === 'http' ? new HttpDb({ url: t.config.clickhouseUrl!, username: 'default', password: '', database: 'default' }) : new EmbeddedDb(t.dir);
+		try {
+			const edited = (await versionDocument(undefined, other)).document.replace('successRate: 0.995\n      e2eP95: 2m', 'successRate: 0.97\n      e2eP95: 2m');
+			await other.insertRows('flow_catalogue_versions', [{ Version: 3, Document: edited, Sha256: 'x', Author: 'elsewhere', Comment: 'saved on console B', ChangedFlows: ['order-to-cash'] }]);
+		} finally {
+			await other.close();
+		}
+		expect(findFlow('order-to-cash')?.objectives.successRate).toBe(0.995);
+		expect(await refreshCatalogue(t.db)).toBe(3);
+		expect(findFlow('order-to-cash')?.objectives.successRate).toBe(0.97);
+		expect(await refreshCatalogue(t.db)).toBeNull();
 	});
 });

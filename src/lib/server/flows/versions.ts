@@ -74,6 +74,7 @@ export async function saveVersion(
 			{ Version: info.version, Document: input.document, Sha256: info.sha256, Author: info.author, Comment: info.comment, ChangedFlows: changed }
 		]);
 		setCatalogue(next);
+		setLoaded(info.version);
 		await appendAudit(async () => ({
 			actor: input.author,
 			role: input.role ?? '',
@@ -93,9 +94,36 @@ export async function saveVersion(
 	return run;
 }
 
+/** The saved version this process uses (0: the file), shared by the console bundle and the CLI. */
+const LOADED = Symbol.for('syncscope.catalogue.version');
+const loaded = () => ((globalThis as Record<symbol, number | undefined>)[LOADED] ?? 0);
+const setLoaded = (v: number) => ((globalThis as Record<symbol, number | undefined>)[LOADED] = v);
+
 /** At start: make the newest saved version the catalogue in use. */
 export async function loadLatestCatalogue(d: Db = db()): Promise<number> {
 	const latest = await versionDocument(undefined, d);
 	if (latest.version > 0) setCatalogue(parseCatalogue(latest.document, `catalogue version ${latest.version}`));
+	setLoaded(latest.version);
 	return latest.version;
+}
+
+/** Load a version another console saved, if there is one; returns it (null: nothing newer). */
+export async function refreshCatalogue(d: Db = db()): Promise<number | null> {
+	const [r] = await d.query<{ v: number }>(sql`SELECT max(Version) AS v FROM flow_catalogue_versions`);
+	if (!r || Number(r.v) <= loaded()) return null;
+	return loadLatestCatalogue(d);
+}
+
+/**
+ * Server mode runs several consoles: each checks for a newer saved catalogue every intervalMs, so
+ * an edit made on one reaches dashboards and alerts on all of them without a restart.
+ */
+export function followCatalogue(d: Db = db(), log: (msg: string, version: number) => void = () => {}, intervalMs = 15_000): () => void {
+	const timer = setInterval(() => {
+		refreshCatalogue(d)
+			.then((v) => v !== null && log('flow catalogue reloaded', v))
+			.catch(() => undefined);
+	}, intervalMs);
+	timer.unref();
+	return () => clearInterval(timer);
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
 import { failureBreakdowns, fromRiskRows, riskFigures } from '../../src/lib/server/sla/breakdowns';
 import { flowKpis } from '../../src/lib/server/sla/flow-kpis';
+import { overview } from '../../src/lib/server/sla/overview';
 import { QUANTILE_RELATIVE_ACCURACY, txFigures, txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import type { FlowKpis } from '../../src/lib/server/sla/schemas';
 import { testDb, type TestDb } from '../helpers/db';
@@ -66,6 +67,18 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		const [lo, hi] = quantileBounds(e.truth.ack.latencies, 0.95, QUANTILE_RELATIVE_ACCURACY);
 		expect(m.p95).toBeGreaterThanOrEqual(lo);
 		expect(m.p95).toBeLessThanOrEqual(hi);
+	});
+
+	it('the overview tile and its sparkline agree with the truth', async () => {
+		const { from, to, now } = e.window;
+		const range = { range: 'custom' as const, from, to, previous: { from: new Date(2 * from.getTime() - to.getTime()), to: from }, bucketSeconds: 60 };
+		const tile = (await overview([flow], range, now, t.db))[0];
+		expect({ total: tile.now.total, failed: tile.now.failed, valueAtRisk: tile.now.valueAtRisk }).toEqual({ total: e.truth.total, failed: e.truth.failed, valueAtRisk: e.truth.valueAtRisk });
+		expect(tile.now.deadLetters).toBe(e.truth.deadLetters);
+		// one point per minute of the window, zero where nothing started; they add up to the totals
+		expect(tile.series.length).toBeGreaterThanOrEqual((to.getTime() - from.getTime()) / 60_000);
+		expect(tile.series.reduce((n, [, total]) => n + total, 0)).toBe(e.truth.total);
+		expect(tile.series.reduce((n, [, , failed]) => n + failed, 0)).toBe(e.truth.failed);
 	});
 
 	it('breaks failures down by step, system, partner and error code', async () => {

@@ -145,21 +145,29 @@ export async function txFiguresCompared(
 	// bucket rows only for the current period (the previous one contributes a single bucket)
 	const bucket = sql`if(${cur}, toStartOfInterval(start, toIntervalSecond(${{ UInt32: Math.max(1, bucketSeconds) }})), toDateTime(0))`;
 	if (bucketSeconds > 0 && series === 'counts') {
-		// the sparkline as parallel arrays (bucket start in epoch seconds, transactions, failed): a
-		// third of the bytes of per-bucket maps keyed by date text, at 1440 buckets × every flow
+		// the figures per flow and period, and beside them (another chDB session) the sparkline:
+		// transactions and failures per bucket of the current window, as parallel arrays per flow.
+		// Grouping by (flow, bucket) first is ~2× cheaper than one sumMap per flow over every row.
 		const key = sql`toUInt32(toStartOfInterval(start, toIntervalSecond(${{ UInt32: bucketSeconds }})))`;
-		const rows = await d.query<Row & { cur: number; bs: [number[], number[], number[]] }>(sql`
-			SELECT Flow, ${cur} AS cur, ${FIGURES},
-				sumMapIf([${key}], [toUInt64(outcome != 'duplicate')], [toUInt64(outcome IN ('failed', 'rejected'))], ${cur}) AS bs
-			FROM (${tx}) GROUP BY Flow, cur`);
+		const [rows, sparks] = await Promise.all([
+			d.query<Row & { cur: number }>(sql`SELECT Flow, ${cur} AS cur, ${FIGURES} FROM (${tx}) GROUP BY Flow, cur`),
+			d.query<{ Flow: string; ts: number[]; totals: number[]; failed: number[] }>(sql`
+				SELECT Flow, groupArray(k) AS ts, groupArray(n) AS totals, groupArray(f) AS failed FROM (
+					SELECT Flow, ${key} AS k, countIf(outcome != 'duplicate') AS n, countIf(outcome IN ('failed', 'rejected')) AS f
+					FROM (${transactions(flows, w)}) GROUP BY Flow, k
+				) GROUP BY Flow`)
+		]);
 		for (const r of rows) {
 			const f = (r.cur ? out.current : out.previous).get(r.Flow);
+			if (f) f.totals = figures(r);
+		}
+		for (const r of sparks) {
+			const f = out.current.get(r.Flow);
 			if (!f) continue;
-			f.totals = figures(r);
-			if (r.cur) {
-				const [ts, totals, failed] = r.bs;
-				f.series = ts.map((t, i) => ({ ...EMPTY, t: new Date(t * 1000).toISOString(), total: Number(totals[i]), failed: Number(failed[i]), succeeded: Number(totals[i]) - Number(failed[i]) }));
-			}
+			f.series = r.ts
+				.map((t, i) => ({ ...EMPTY, t: new Date(t * 1000).toISOString(), total: Number(r.totals[i]), failed: Number(r.failed[i]), succeeded: Number(r.totals[i]) - Number(r.failed[i]) }))
+				.filter((b) => b.total > 0 || b.failed > 0)
+				.sort((a, b) => a.t.localeCompare(b.t));
 		}
 		return out;
 	}

@@ -1,15 +1,18 @@
 /**
- * Lineage queries. The spans of every trace that carries a key come from lineage_spans (migration
- * 151: each span's light columns and integration.* values, ordered by TraceId) in one query whose
- * `TraceId IN (SELECT … FROM business_keys WHERE KeyValue = …)` uses both tables' primary keys; a
- * 32-hex key also names a trace itself. Side by side with it (the embedded pool runs them at once),
- * the key's hits per trace: what the key was recognised as, and when it was seen. Then, again side
- * by side, log events bounded by the time those two found and, for the page only, the spans'
- * attributes, events and links from otel_traces. The API path never reads otel_traces.
+ * Lineage queries, in three short rounds:
+ * 1. the business-key index (business_keys, ordered by KeyValue): the traces that carry the key,
+ *    what it was recognised as and when it was seen;
+ * 2. those traces' spans (plus the trace itself for a 32-hex key) from lineage_spans (migration
+ *    151: every span's light columns and integration.* values, ordered by TraceId);
+ * 3. side by side on the chDB pool: log events of the traces or carrying the key, bounded by the
+ *    times found, and, for the page only, span attributes, resources, events and links from
+ *    otel_traces. The API path (detail: false) never reads otel_traces.
+ * Measured at 10M spans (bench/lineage.ts): rounds 1 and 2 one after the other beat the same two
+ * side by side with 2 as `TraceId IN (SELECT … FROM business_keys …)`, which reads the index twice
+ * for the same wall time on 2 cores and loses under load. Figures in docs/console.md.
  * Re-sent spans are counted once (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
- * Measured at 10M spans (bench/lineage.ts, docs/console.md): see the figures in docs/console.md.
  */
-import { db, raw, sql } from '../db';
+import { db, sql } from '../db';
 import { TRACE_ID, type Lineage, type LineageLog, type LineageSpan } from './schema';
 
 /** at most this many spans/logs are returned for one key (a runaway correlation ID) */
@@ -37,23 +40,21 @@ export async function keyHits(key: string): Promise<KeyHit[]> {
 type SpanRow = Omit<LineageSpan, 'start' | 'attributes' | 'resource' | 'events' | 'links'> & { startMs: number };
 
 /**
- * Every span of the traces that carry the key or, for a trace ID, of that trace; each (TraceId,
- * SpanId) once, unsorted. Only filtering happens in SQL: sorting a few hundred rows here is cheaper
- * than an ORDER BY there. In a cluster the subquery reads each shard's own business_keys
- * (distributed_product_mode): both tables are sharded by TraceId, so a trace's keys sit with its spans.
+ * Every span of the given traces, each (TraceId, SpanId) once, unsorted: a few granules of
+ * lineage_spans per trace. Only filtering happens in SQL: sorting a few hundred rows here is
+ * cheaper than an ORDER BY there.
  */
-export async function spansOfKey(key: string): Promise<SpanRow[]> {
-	const named = TRACE_ID.test(key) ? sql` OR TraceId = ${{ String: key.toLowerCase() }}` : raw('');
+export async function spansOf(traceIds: string[]): Promise<SpanRow[]> {
+	if (!traceIds.length) return [];
 	return db().query<SpanRow>(sql`
 		SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service, SpanName AS name,
 		       SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs, Duration / 1e6 AS durationMs,
 		       StatusCode AS status, StatusMessage AS statusMessage, Flow AS flow, Step AS step, Source AS source,
 		       Target AS target, Outcome AS outcome
 		FROM lineage_spans
-		WHERE TraceId IN (SELECT TraceId FROM business_keys WHERE KeyValue = ${{ String: key }} AND TraceId != '')${named}
+		WHERE TraceId IN ${{ 'Array(String)': traceIds }}
 		LIMIT 1 BY TraceId, SpanId
-		LIMIT ${{ UInt32: MAX_SPANS }}
-		SETTINGS distributed_product_mode = 'local'`);
+		LIMIT ${{ UInt32: MAX_SPANS }}`);
 }
 
 interface SpanDetail {
@@ -142,8 +143,9 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
  */
 export async function findLineage(input: string, opts: { detail?: boolean } = {}): Promise<Lineage> {
 	const key = input.trim();
-	const [hits, rows] = await Promise.all([keyHits(key), spansOfKey(key)]);
+	const hits = await keyHits(key);
 	const traceKey = TRACE_ID.test(key) ? key.toLowerCase() : '';
+	const rows = await spansOf([...new Set([...hits.map((h) => h.traceId).filter(Boolean), ...(traceKey ? [traceKey] : [])])]);
 	const matchedAs = [...new Set(hits.flatMap((h) => h.names))];
 	if (traceKey && rows.some((r) => r.traceId === traceKey)) matchedAs.push('trace_id');
 	// a trace that carries the key counts even without spans; a log without a trace bounds the log search

@@ -8,7 +8,7 @@ import { raw, sql } from '../../src/lib/server/db';
 import { listMigrations, migrate, renderStatements } from '../../src/lib/server/db/migrate';
 import { findLineage, toApi } from '../../src/lib/server/lineage';
 import { testDb, type TestDb } from '../helpers/db';
-import { hex, spanRow, step } from './rows';
+import { hex, logRow, spanRow, step } from './rows';
 
 let t: TestDb;
 const t0 = Date.now() - 2 * 3600_000;
@@ -83,6 +83,29 @@ describe('lineage_spans', () => {
 		expect(l.matchedAs).toEqual(['trace_id']);
 		expect(l.traces).toEqual([trace]);
 		expect(l.spans.map((s) => s.traceId)).toEqual([trace]);
+	});
+
+	it('finds the logs of a trace beyond where the key was seen: a later untagged span, a trace ID', async () => {
+		const order = 'SO-8004';
+		const trace = hex(16);
+		const root = hex(8);
+		const late = hex(8);
+		await t.db.insertRows('otel_traces', [
+			spanRow({ traceId: trace, spanId: root, service: 'erp-adapter', name: 'SalesOrder.Post', start: t0, ms: 40_000, attrs: step(order, 'erp.post-order', 'middleware', 'erp') }),
+			// 30 s into the tagged span, an untagged retry of its HTTP call logs an error without the key
+			spanRow({ traceId: trace, spanId: late, parentSpanId: root, service: 'erp-adapter', name: 'HTTP POST', start: t0 + 30_000, ms: 5000, attrs: {} })
+		]);
+		await t.db.insertRows('otel_logs', [
+			logRow({ time: t0 + 30_400, traceId: trace, spanId: late, service: 'erp-adapter', eventName: 'http.error', body: 'connection reset', attrs: {} })
+		]);
+		for (const detail of [false, true]) {
+			const byKey = await findLineage(order, { detail });
+			expect(byKey.spans).toHaveLength(2);
+			expect(byKey.logs.map((g) => g.body)).toEqual(['connection reset']);
+		}
+		const byTrace = await findLineage(trace, { detail: false });
+		expect(byTrace.matchedAs).toEqual(['trace_id']);
+		expect(byTrace.logs.map((g) => g.spanId)).toEqual([late]);
 	});
 
 	it('backfills spans stored before migration 151, once, and drops the table it replaces', async () => {

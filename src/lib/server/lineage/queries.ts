@@ -1,12 +1,14 @@
 /**
- * Lineage queries, in three short rounds:
+ * Lineage queries, in short rounds:
  * 1. the business-key index (business_keys, ordered by KeyValue): the traces that carry the key,
  *    what it was recognised as and when it was seen;
- * 2. those traces' spans (plus the trace itself for a 32-hex key) from lineage_spans (migration
- *    151: every span's light columns and integration.* values, ordered by TraceId);
- * 3. side by side on the chDB pool: log events of the traces or carrying the key, bounded by the
- *    times found, and, for the page only, span attributes, resources, events and links from
- *    otel_traces. The API path (detail: false) never reads otel_traces.
+ * 2. side by side on the chDB pool: those traces' spans (plus the trace itself for a 32-hex key)
+ *    from lineage_spans (migration 151: every span's light columns and integration.* values,
+ *    ordered by TraceId), and the log events of those traces or carrying the key within the window
+ *    where the key was seen;
+ * 3. for the page only, span attributes, resources, events and links from otel_traces, and the log
+ *    search again if the spans widened its window or its traces (then side by side). The API path
+ *    (detail: false) never reads otel_traces, and in the usual case is two rounds.
  * Measured at 10M spans (bench/lineage.ts): rounds 1 and 2 one after the other beat the same two
  * side by side with 2 as `TraceId IN (SELECT … FROM business_keys …)`, which reads the index twice
  * for the same wall time on 2 cores and loses under load. Figures in docs/console.md.
@@ -136,6 +138,11 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
 	}));
 }
 
+/** The log search window around span starts and key sightings (ms): the old trace-bounds slack. */
+function logWindow(times: number[]): [number, number] {
+	return [Math.min(...times) - SLACK_MS, Math.max(...times) + SLACK_MS];
+}
+
 /**
  * Everything that happened to one key, across traces, sorted by time. `detail: false` (the API
  * path) leaves out span attributes, resources, events and links (the API shape has none of them)
@@ -143,20 +150,29 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
  */
 export async function findLineage(input: string, opts: { detail?: boolean } = {}): Promise<Lineage> {
 	const key = input.trim();
-	const hits = await keyHits(key);
 	const traceKey = TRACE_ID.test(key) ? key.toLowerCase() : '';
-	const rows = await spansOf([...new Set([...hits.map((h) => h.traceId).filter(Boolean), ...(traceKey ? [traceKey] : [])])]);
+	const hits = await keyHits(key);
+	const keyTraces = [...new Set(hits.map((h) => h.traceId).filter(Boolean))];
+	// the log search starts beside the spans, over the window where the key was seen (a log without a
+	// trace counts there too); it is redone only if a span started outside it or a trace ID added a trace
+	const keyTimes = hits.flatMap((h) => [h.first, h.last]);
+	const [rows, keyLogs] = await Promise.all([
+		spansOf(traceKey ? [...keyTraces, traceKey] : keyTraces),
+		keyTimes.length ? logsOf(keyTraces, key, ...logWindow(keyTimes)) : undefined
+	]);
 	const matchedAs = [...new Set(hits.flatMap((h) => h.names))];
 	if (traceKey && rows.some((r) => r.traceId === traceKey)) matchedAs.push('trace_id');
-	// a trace that carries the key counts even without spans; a log without a trace bounds the log search
-	const traceIds = [...new Set([...hits.map((h) => h.traceId).filter(Boolean), ...rows.map((r) => r.traceId)])];
-	const spanTimes = rows.flatMap((r) => [r.startMs, r.startMs + Math.ceil(r.durationMs)]);
-	const times = [...hits.flatMap((h) => [h.first, h.last]), ...spanTimes];
+	// a trace that carries the key counts even without spans; a span-less trace ID does not
+	const traceIds = [...new Set([...keyTraces, ...rows.map((r) => r.traceId)])];
+	const times = [...keyTimes, ...rows.map((r) => r.startMs)];
 	if (!times.length) return { key, matchedAs: [], traces: [], spans: [], logs: [] };
-	const lo = Math.min(...times) - SLACK_MS;
-	const hi = Math.max(...times) + SLACK_MS;
+	const window = logWindow(times);
+	const sameSearch = traceIds.length === keyTraces.length && window.join() === logWindow(keyTimes).join();
 
-	const [details, logs] = await Promise.all([(opts.detail ?? true) ? spanDetails(rows) : undefined, logsOf(traceIds, key, lo, hi)]);
+	const [details, logs] = await Promise.all([
+		(opts.detail ?? true) ? spanDetails(rows) : undefined,
+		keyLogs && sameSearch ? keyLogs : logsOf(traceIds, key, ...window)
+	]);
 	const spans = rows
 		.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId))
 		.map((r) => toSpan(r, details?.get(`${r.traceId}:${r.spanId}`)));

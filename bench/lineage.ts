@@ -190,7 +190,7 @@ Data: ${result.data.spans.toLocaleString()} spans of ${orders.toLocaleString()} 
 
 | lookup by correlation ID | n | p50 ms | p95 ms | max ms |
 | --- | ---: | ---: | ---: | ---: |
-| lineage module, API path (business-key index → lineage_spans → logs) | ${a.n} | ${result.lineage.p50Ms} | ${result.lineage.p95Ms} | ${result.lineage.maxMs} |
+| lineage module, API path (business-key index, then lineage_spans beside logs) | ${a.n} | ${result.lineage.p50Ms} | ${result.lineage.p95Ms} | ${result.lineage.maxMs} |
 | lineage module, page path (plus span attributes, resources, events, links from otel_traces) | ${d.n} | ${result.lineageWithDetail.p50Ms} | ${result.lineageWithDetail.p95Ms} | ${result.lineageWithDetail.maxMs} |
 | baseline: \`SpanAttributes['integration.correlation_id'] = …\` on otel_traces (interleaved) | ${b.n} | ${result.baseline.p50Ms} | ${result.baseline.p95Ms} | ${result.baseline.maxMs} |
 

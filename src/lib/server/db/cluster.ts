@@ -14,7 +14,9 @@ export const SHARDED: Readonly<Record<string, string>> = {
 	otel_logs: 'cityHash64(TraceId)',
 	otel_traces_trace_id_ts: 'cityHash64(TraceId)',
 	business_keys: 'cityHash64(TraceId)',
-	lineage_span_attributes: 'cityHash64(TraceId)'
+	// created by migration 150, dropped by 151; kept so both still expand to the same two tables
+	lineage_span_attributes: 'cityHash64(TraceId)',
+	lineage_spans: 'cityHash64(TraceId)'
 };
 
 export interface ClusterTarget {
@@ -33,8 +35,8 @@ const local = (name: string) => (name in SHARDED ? `${name}_local` : name);
 
 /**
  * Expand one rendered statement for the cluster: CREATE TABLE of a sharded table → local table +
- * Distributed table; views read and write local tables; ALTERs go to the local table (and, for
- * column changes, to the Distributed table as well so its structure follows).
+ * Distributed table; DROP TABLE of one drops both; views read and write local tables; ALTERs go to
+ * the local table (and, for column changes, to the Distributed table as well so its structure follows).
  */
 export function clusterStatements(stmt: string, t: ClusterTarget): string[] {
 	const create = stmt.match(/^(CREATE TABLE IF NOT EXISTS\s+)([A-Za-z0-9_]+)\b/);
@@ -44,6 +46,11 @@ export function clusterStatements(stmt: string, t: ClusterTarget): string[] {
 			stmt.replace(create[0], `${create[1]}${name}_local`),
 			`CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ${t.cluster} AS ${name}_local\nENGINE = Distributed(${t.cluster}, ${t.database}, ${name}_local, ${SHARDED[name]})`
 		];
+	}
+	const drop = stmt.match(/^DROP TABLE IF EXISTS\s+([A-Za-z0-9_]+)\b/);
+	if (drop && drop[1] in SHARDED) {
+		// the Distributed table first: nothing reads the local table through it while it goes
+		return [stmt, stmt.replace(drop[0], `DROP TABLE IF EXISTS ${drop[1]}_local`)];
 	}
 	if (/^CREATE MATERIALIZED VIEW/.test(stmt)) {
 		return [stmt.replace(/\b(TO|FROM)\s+([A-Za-z0-9_]+)\b/g, (_m, kw: string, name: string) => `${kw} ${local(name)}`)];

@@ -25,7 +25,7 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'otel_logs', expr: 'TimestampTime', setting: 'ttlLogsDays' },
 	{ table: 'business_keys', expr: 'toDateTime(Timestamp)', setting: 'ttlKeysDays' },
 	// tables other domains fill from spans and logs, with the same retention as their source
-	{ table: 'lineage_span_attributes', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
+	{ table: 'lineage_spans', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'exception_events', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'message_successes', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_traces', expr: 'StartMinute', setting: 'ttlTracesDays' },

@@ -1,11 +1,21 @@
 /**
- * Lineage queries. A key is resolved through the business-key index (ordered by KeyValue, so a
- * lookup reads a few granules per day) or, for a 32-hex trace ID, the exporter's trace-id lookup
- * table; spans and logs are then read from otel_traces / otel_logs bounded by those traces' time
- * range, so day partitions outside it are never opened. Re-sent spans are counted once
- * (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
+ * Lineage queries, in short rounds:
+ * 1. the business-key index (business_keys, ordered by KeyValue): the traces that carry the key,
+ *    what it was recognised as and when it was seen;
+ * 2. side by side on the chDB pool: those traces' spans (plus the trace itself for a 32-hex key)
+ *    from lineage_spans (migration 151: every span's light columns and integration.* values,
+ *    ordered by TraceId), and the log events of those traces or carrying the key within the window
+ *    where the key was seen;
+ * 3. for the page only, span attributes, resources, events and links from otel_traces, and the log
+ *    search again if the spans widened its window or its traces (then side by side). The API path
+ *    (detail: false) never reads otel_traces, and in the usual case is two rounds.
+ * Measured at 10M spans (bench/lineage.ts, figures in docs/console.md): API path p50/p95 23/30 ms
+ * against 61/75 ms for filtering otel_traces' SpanAttributes; rounds 1 and 2 one after the other
+ * beat the two side by side with 2 as `TraceId IN (SELECT … FROM business_keys …)`, which reads the
+ * index twice for the same wall time on 2 cores and loses under load.
+ * Re-sent spans are counted once (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
  */
-import { db, raw, sql } from '../db';
+import { db, sql } from '../db';
 import { TRACE_ID, type Lineage, type LineageLog, type LineageSpan } from './schema';
 
 /** at most this many spans/logs are returned for one key (a runaway correlation ID) */
@@ -13,86 +23,74 @@ export const MAX_SPANS = 5000;
 export const MAX_LOGS = 2000;
 const SLACK_MS = 1000;
 
-interface TraceHit {
+interface KeyHit {
 	traceId: string;
-	/** key names the value was found under (correlation_id, sales_order, …); empty for a trace ID */
+	/** key names the value was found under (correlation_id, sales_order, …) */
 	names: string[];
-	/** first/last time the key was seen in this trace (ms), 0 when found by trace ID only */
+	/** first/last time the key was seen in this trace (ms) */
 	first: number;
 	last: number;
-	/** the trace's first/last second from the trace-id lookup table (ms), 0 if unknown */
-	start: number;
-	end: number;
 }
 
-/**
- * Traces that carry a key (business-key index) or are named by it (trace ID), with their time
- * ranges from the trace-id lookup table. Two small queries: measured faster than one JOIN of them.
- */
-export async function tracesForKey(key: string): Promise<TraceHit[]> {
-	const hits = await db().query<Omit<TraceHit, 'start' | 'end'>>(sql`
+/** Traces (or '' for logs without one) that carry the key, with the key names and times per trace. */
+export async function keyHits(key: string): Promise<KeyHit[]> {
+	return db().query<KeyHit>(sql`
 		SELECT TraceId AS traceId, groupUniqArray(KeyName) AS names,
 		       toUnixTimestamp64Milli(min(Timestamp)) AS first, toUnixTimestamp64Milli(max(Timestamp)) AS last
 		FROM business_keys WHERE KeyValue = ${{ String: key }} GROUP BY TraceId`);
-	const ids = hits.map((h) => h.traceId).filter(Boolean);
-	if (TRACE_ID.test(key)) ids.push(key.toLowerCase());
-	const bounds = ids.length
-		? await db().query<{ traceId: string; start: number; end: number }>(sql`
-			SELECT TraceId AS traceId, toUnixTimestamp(min(Start)) * 1000 AS start, toUnixTimestamp(max(End)) * 1000 AS end
-			FROM otel_traces_trace_id_ts WHERE TraceId IN ${{ 'Array(String)': ids }} GROUP BY TraceId`)
-		: [];
-	const byId = new Map<string, TraceHit>(hits.map((h) => [h.traceId, { ...h, start: 0, end: 0 }]));
-	for (const b of bounds) byId.set(b.traceId, { ...(byId.get(b.traceId) ?? { traceId: b.traceId, names: [], first: 0, last: 0 }), start: b.start, end: b.end });
-	return [...byId.values()];
 }
 
-type SpanRow = Omit<LineageSpan, 'start' | 'events' | 'links' | 'flow' | 'step' | 'source' | 'target' | 'outcome'> & {
-	startMs: number;
+type SpanRow = Omit<LineageSpan, 'start' | 'attributes' | 'resource' | 'events' | 'links'> & { startMs: number };
+
+/**
+ * Every span of the given traces, each (TraceId, SpanId) once, unsorted: a few granules of
+ * lineage_spans per trace. Only filtering happens in SQL: sorting a few hundred rows here is
+ * cheaper than an ORDER BY there.
+ */
+export async function spansOf(traceIds: string[]): Promise<SpanRow[]> {
+	if (!traceIds.length) return [];
+	return db().query<SpanRow>(sql`
+		SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service, SpanName AS name,
+		       SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs, Duration / 1e6 AS durationMs,
+		       StatusCode AS status, StatusMessage AS statusMessage, Flow AS flow, Step AS step, Source AS source,
+		       Target AS target, Outcome AS outcome
+		FROM lineage_spans
+		WHERE TraceId IN ${{ 'Array(String)': traceIds }}
+		LIMIT 1 BY TraceId, SpanId
+		LIMIT ${{ UInt32: MAX_SPANS }}`);
+}
+
+interface SpanDetail {
+	traceId: string;
+	spanId: string;
+	attributes: Record<string, string>;
+	resource: Record<string, string>;
 	eventTimes: string[];
 	eventNames: string[];
 	eventAttributes: Record<string, string>[];
 	linkTraceIds: string[];
 	linkSpanIds: string[];
-};
+}
 
 /**
- * Every span of the given traces within [lo, hi], each (TraceId, SpanId) once, sorted by time.
- * Only filtering happens in SQL: an ORDER BY or per-row functions there make ClickHouse read the
- * heavy columns (attribute maps, events) of whole granules before filtering; sorting a few
- * hundred rows here is cheaper. Without `detail`, the attribute maps are not read at all: the
- * integration.* values come from lineage_span_attributes (migration 150), about 4× less work
- * per lookup (bench/lineage.ts).
+ * Attributes, resource, events and links of the given spans, from otel_traces: the TraceId bloom
+ * filter within the spans' time range finds their granules. (Naming each span by otel_traces'
+ * primary key, (ServiceName, SpanName, toDateTime(Timestamp)) IN …, reads the same granules but
+ * measured slower: the tuple test runs on every row read.)
  */
-export async function spansOf(traceIds: string[], lo: number, hi: number, detail = true): Promise<LineageSpan[]> {
-	if (!traceIds.length) return [];
-	const inRange = sql`TraceId IN ${{ 'Array(String)': traceIds }}
-		  AND Timestamp >= fromUnixTimestamp64Milli(${{ Int64: lo }}) AND Timestamp <= fromUnixTimestamp64Milli(${{ Int64: hi }})`;
-	const heavy = detail
-		? raw(`SpanAttributes AS attributes, ResourceAttributes AS resource, Events.Timestamp AS eventTimes, Events.Name AS eventNames,
-		       Events.Attributes AS eventAttributes, Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds`)
-		: raw(`map() AS attributes, map() AS resource, [] AS eventTimes, [] AS eventNames, [] AS eventAttributes, [] AS linkTraceIds, [] AS linkSpanIds`);
-	const [rows, tags] = await Promise.all([
-		db().query<SpanRow>(sql`
-			SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
-			       SpanName AS name, SpanKind AS kind, toUnixTimestamp64Milli(Timestamp) AS startMs,
-			       Duration / 1e6 AS durationMs, StatusCode AS status, StatusMessage AS statusMessage, ${heavy}
-			FROM otel_traces WHERE ${inRange}
-			LIMIT 1 BY TraceId, SpanId
-			LIMIT ${{ UInt32: MAX_SPANS }}`),
-		detail
-			? Promise.resolve([])
-			: db().query<{ traceId: string; spanId: string; tags: Record<string, string> }>(sql`
-			SELECT TraceId AS traceId, SpanId AS spanId,
-			       map('integration.flow', Flow, 'integration.step', Step, 'integration.source', Source,
-			           'integration.target', Target, 'integration.outcome', Outcome) AS tags
-			FROM lineage_span_attributes WHERE ${inRange}
-			LIMIT 1 BY TraceId, SpanId`)
-	]);
-	if (!detail) {
-		const byId = new Map(tags.map((t) => [`${t.traceId}:${t.spanId}`, t.tags]));
-		for (const r of rows) r.attributes = Object.fromEntries(Object.entries(byId.get(`${r.traceId}:${r.spanId}`) ?? {}).filter(([, v]) => v !== ''));
-	}
-	return rows.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId)).map((r) => toSpan(r, detail));
+export async function spanDetails(spans: SpanRow[]): Promise<Map<string, SpanDetail>> {
+	if (!spans.length) return new Map();
+	const starts = spans.map((s) => s.startMs);
+	const rows = await db().query<SpanDetail>(sql`
+		SELECT TraceId AS traceId, SpanId AS spanId, SpanAttributes AS attributes, ResourceAttributes AS resource,
+		       Events.Timestamp AS eventTimes, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
+		       Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds
+		FROM otel_traces
+		WHERE TraceId IN ${{ 'Array(String)': [...new Set(spans.map((s) => s.traceId))] }}
+		  AND Timestamp >= fromUnixTimestamp64Milli(${{ Int64: Math.min(...starts) }})
+		  AND Timestamp < fromUnixTimestamp64Milli(${{ Int64: Math.max(...starts) + 1 }})
+		LIMIT 1 BY TraceId, SpanId`);
+	return new Map(rows.map((r) => [`${r.traceId}:${r.spanId}`, r]));
 }
 
 /** ClickHouse DateTime64 text (UTC) → ISO 8601 with milliseconds */
@@ -104,22 +102,18 @@ export function isError(status: string): boolean {
 	return /error/i.test(status);
 }
 
-function toSpan(r: SpanRow, detail: boolean): LineageSpan {
-	const a = r.attributes;
-	const { startMs, eventTimes, eventNames, eventAttributes, linkTraceIds, linkSpanIds, ...rest } = r;
+function toSpan(r: SpanRow, d: SpanDetail | undefined): LineageSpan {
+	const { startMs, ...rest } = r;
 	return {
 		...rest,
-		// without detail only the integration.* values were read; do not pass them off as all attributes
-		attributes: detail ? a : {},
 		start: new Date(startMs).toISOString(),
-		flow: a['integration.flow'] ?? '',
-		step: a['integration.step'] ?? '',
-		source: a['integration.source'] ?? '',
-		target: a['integration.target'] ?? '',
 		// ERROR status with exception events is a failure even without integration.outcome (brief)
-		outcome: a['integration.outcome'] || (isError(r.status) ? 'failed' : 'success'),
-		events: eventNames.map((name, i) => ({ time: isoFromCh(eventTimes[i]), name, attributes: eventAttributes[i] })),
-		links: linkTraceIds.map((traceId, i) => ({ traceId, spanId: linkSpanIds[i] }))
+		outcome: r.outcome || (isError(r.status) ? 'failed' : 'success'),
+		// without detail (the API shape) these stay empty: nothing else was read
+		attributes: d?.attributes ?? {},
+		resource: d?.resource ?? {},
+		events: d ? d.eventNames.map((name, i) => ({ time: isoFromCh(d.eventTimes[i]), name, attributes: d.eventAttributes[i] })) : [],
+		links: d ? d.linkTraceIds.map((traceId, i) => ({ traceId, spanId: d.linkSpanIds[i] })) : []
 	};
 }
 
@@ -145,25 +139,46 @@ export async function logsOf(traceIds: string[], key: string, lo: number, hi: nu
 	}));
 }
 
+/** The log search window around span starts and key sightings (ms): the old trace-bounds slack. */
+function logWindow(times: number[]): [number, number] {
+	return [Math.min(...times) - SLACK_MS, Math.max(...times) + SLACK_MS];
+}
+
 /**
- * Everything that happened to one key, across traces, sorted by time. `detail: false` leaves out
- * span resources, events and links (the API shape has none of them).
+ * Everything that happened to one key, across traces, sorted by time. `detail: false` (the API
+ * path) leaves out span attributes, resources, events and links (the API shape has none of them)
+ * and so never reads otel_traces.
  */
 export async function findLineage(input: string, opts: { detail?: boolean } = {}): Promise<Lineage> {
 	const key = input.trim();
-	const hits = await tracesForKey(key);
+	const traceKey = TRACE_ID.test(key) ? key.toLowerCase() : '';
+	const hits = await keyHits(key);
+	const keyTraces = [...new Set(hits.map((h) => h.traceId).filter(Boolean))];
+	// the log search starts beside the spans, over the window where the key was seen (a log without a
+	// trace counts there too); it is redone only if a span started outside it or a trace ID added a trace
+	const keyTimes = hits.flatMap((h) => [h.first, h.last]);
+	const [rows, keyLogs] = await Promise.all([
+		spansOf(traceKey ? [...keyTraces, traceKey] : keyTraces),
+		keyTimes.length ? logsOf(keyTraces, key, ...logWindow(keyTimes)) : undefined
+	]);
 	const matchedAs = [...new Set(hits.flatMap((h) => h.names))];
-	if (hits.some((h) => h.traceId === key.toLowerCase() && h.start > 0)) matchedAs.push('trace_id');
-	// a log without a trace still counts (its key time bounds the log search); a span-less trace ID does not
-	const traceIds = [...new Set(hits.filter((h) => h.traceId && (h.start > 0 || h.names.length)).map((h) => h.traceId))];
-	const times = hits.flatMap((h) => [...(h.start ? [h.start, h.end + 999] : []), ...(h.names.length ? [h.first, h.last] : [])]);
+	if (traceKey && rows.some((r) => r.traceId === traceKey)) matchedAs.push('trace_id');
+	// a trace that carries the key counts even without spans; a span-less trace ID does not
+	const traceIds = [...new Set([...keyTraces, ...rows.map((r) => r.traceId)])];
+	const times = [...keyTimes, ...rows.map((r) => r.startMs)];
 	if (!times.length) return { key, matchedAs: [], traces: [], spans: [], logs: [] };
-	const lo = Math.min(...times) - SLACK_MS;
-	const hi = Math.max(...times) + SLACK_MS;
+	const window = logWindow(times);
+	const sameSearch = traceIds.length === keyTraces.length && window.join() === logWindow(keyTimes).join();
 
-	const [spans, logs] = await Promise.all([spansOf(traceIds, lo, hi, opts.detail ?? true), logsOf(traceIds, key, lo, hi)]);
+	const [details, logs] = await Promise.all([
+		(opts.detail ?? true) ? spanDetails(rows) : undefined,
+		keyLogs && sameSearch ? keyLogs : logsOf(traceIds, key, ...window)
+	]);
+	const spans = rows
+		.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId))
+		.map((r) => toSpan(r, details?.get(`${r.traceId}:${r.spanId}`)));
 	const firstSeen = new Map<string, number>();
-	for (const s of spans) if (!firstSeen.has(s.traceId)) firstSeen.set(s.traceId, Date.parse(s.start));
+	for (const s of rows) if (!firstSeen.has(s.traceId)) firstSeen.set(s.traceId, s.startMs);
 	const traces = [...new Set([...spans.map((s) => s.traceId), ...traceIds])].sort(
 		(a, b) => (firstSeen.get(a) ?? Infinity) - (firstSeen.get(b) ?? Infinity)
 	);

@@ -99,7 +99,7 @@ async function main() {
 		}
 		const insertSeconds = (performance.now() - t0) / 1000;
 		const [counts] = await db.query<{ spans: number; keys: number; traces: number }>(sql`
-			SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM business_keys) AS keys,
+			SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM business_key_index) AS keys,
 			       (SELECT count() FROM otel_traces_trace_id_ts) AS traces`);
 		console.log(`\ninserted in ${insertSeconds.toFixed(1)} s: ${JSON.stringify(counts)}`);
 		// as in a console that has been running a while: let the background merges a bulk load starts
@@ -116,7 +116,7 @@ async function main() {
 			(
 				await db.query<{ table: string; parts: number }>(sql`
 					SELECT table, count() AS parts FROM system.parts
-					WHERE database = currentDatabase() AND active AND table IN ('business_keys', 'lineage_spans', 'otel_traces')
+					WHERE database = currentDatabase() AND active AND table IN ('business_key_index', 'lineage_spans', 'otel_traces')
 					GROUP BY table ORDER BY table`)
 			).map((r) => [r.table, r.parts])
 		);

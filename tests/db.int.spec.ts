@@ -36,12 +36,29 @@ describe('migrations on embedded chDB', () => {
 			sql`SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name`
 		);
 		const names = tables.map((r) => r.name);
-		for (const n of ['otel_traces', 'otel_logs', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv', 'business_keys']) {
+		for (const n of ['otel_traces', 'otel_logs', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv', 'business_key_index']) {
 			expect(names).toContain(n);
 		}
 		expect(names.some((n) => n.startsWith('business_keys_spans_mv_'))).toBe(true);
 		const recorded = await t.db.query<{ c: number }>(sql`SELECT count() AS c FROM syncscope_migrations FINAL`);
 		expect(recorded[0].c).toBe(listMigrations().length);
+		expect(await migrate(t.db, t.config)).toEqual([]);
+		expect(names).not.toContain('business_keys');
+	});
+
+	it('moves the key rows of the pre-152 business_keys table into business_key_index, once', async () => {
+		// the store as an older release left it: business_keys (migration 004) with rows in it
+		const old = listMigrations().find((m) => m.version === 4)!;
+		for (const stmt of splitStatements(renderMigration(old.text, t.config))) await t.db.exec(raw(stmt));
+		await t.db.insertRows('business_keys', [
+			{ KeyValue: 'SO-OLD-1', KeyName: 'correlation_id', Timestamp: '2026-11-20 10:00:00.000000000', TraceId: 'a'.repeat(32), SpanId: 'b'.repeat(16), ServiceName: 'crm', Signal: 'span', Flow: 'order-to-cash' },
+			{ KeyValue: 'SO-OLD-2', KeyName: 'correlation_id', Timestamp: '2026-11-21 10:00:00.000000000', TraceId: 'c'.repeat(32), SpanId: 'd'.repeat(16), ServiceName: 'erp', Signal: 'span', Flow: 'order-to-cash' }
+		]);
+		expect(await migrate(t.db, t.config)).toEqual(['business_keys → business_key_index (2 rows)']);
+		const moved = await t.db.query<{ KeyValue: string }>(sql`SELECT KeyValue FROM business_key_index WHERE KeyValue LIKE 'SO-OLD-%' ORDER BY KeyValue`);
+		expect(moved.map((r) => r.KeyValue)).toEqual(['SO-OLD-1', 'SO-OLD-2']);
+		const left = await t.db.query<{ n: number }>(sql`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'business_keys'`);
+		expect(left[0].n).toBe(0);
 		expect(await migrate(t.db, t.config)).toEqual([]);
 	});
 

@@ -27,7 +27,7 @@ describe('business-key index', () => {
 
 		const byKey = (value: string) =>
 			h!.t.db.query<{ KeyName: string; TraceId: string; SpanId: string; ServiceName: string; Signal: string; Flow: string }>(
-				sql`SELECT KeyName, TraceId, SpanId, ServiceName, Signal, Flow FROM business_keys WHERE KeyValue = ${{ String: value }}`
+				sql`SELECT KeyName, TraceId, SpanId, ServiceName, Signal, Flow FROM business_key_index WHERE KeyValue = ${{ String: value }}`
 			);
 		expect(await byKey('SO-1001')).toEqual([
 			{ KeyName: 'correlation_id', TraceId: a.traceId.toString('hex'), SpanId: a.spanId.toString('hex'), ServiceName: 'keys', Signal: 'span', Flow: 'order-to-cash' }

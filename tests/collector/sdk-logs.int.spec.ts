@@ -107,7 +107,7 @@ describe.each([
 describe('business keys from logs', () => {
 	it('index log records by correlation id', async () => {
 		const keys = await h.t.db.query<{ KeyValue: string; Signal: string }>(
-			sql`SELECT KeyValue, Signal FROM business_keys WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
+			sql`SELECT KeyValue, Signal FROM business_key_index WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
 		);
 		expect(keys).toEqual([
 			{ KeyValue: 'SO-grpc', Signal: 'log' },

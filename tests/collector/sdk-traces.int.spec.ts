@@ -179,7 +179,7 @@ describe('the trace-id lookup table and business keys', () => {
 		);
 		expect(ids[0].n).toBeGreaterThan(0);
 		const keys = await h.t.db.query<{ KeyValue: string; ServiceName: string; Signal: string }>(
-			sql`SELECT KeyValue, ServiceName, Signal FROM business_keys WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
+			sql`SELECT KeyValue, ServiceName, Signal FROM business_key_index WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
 		);
 		expect(keys.map((k) => k.KeyValue)).toEqual(['SO-grpc', 'SO-grpc-gzip', 'SO-json', 'SO-json-gzip', 'SO-proto', 'SO-proto-gzip']);
 	});

@@ -77,10 +77,10 @@ describe('demo → collector → ClickHouse', () => {
 			WHERE SpanAttributes['integration.step'] = 'supplier.po-ack' AND SpanAttributes['integration.flow'] = 'order-to-cash' LIMIT 1`);
 		expect(po?.corr).toMatch(/^SO-/);
 		const traces = await t.db.query<{ TraceId: string }>(
-			sql`SELECT DISTINCT TraceId FROM business_keys WHERE KeyValue = ${{ String: po.corr }} AND KeyName = 'correlation_id'`
+			sql`SELECT DISTINCT TraceId FROM business_key_index WHERE KeyValue = ${{ String: po.corr }} AND KeyName = 'correlation_id'`
 		);
 		expect(traces.length).toBeGreaterThanOrEqual(2);
-		const kinds = await t.db.query<{ KeyName: string }>(sql`SELECT DISTINCT KeyName FROM business_keys ORDER BY KeyName`);
+		const kinds = await t.db.query<{ KeyName: string }>(sql`SELECT DISTINCT KeyName FROM business_key_index ORDER BY KeyName`);
 		expect(kinds.map((k) => k.KeyName)).toEqual(expect.arrayContaining(['correlation_id', 'message_id', 'idempotency_key', 'sales_order', 'purchase_order', 'item']));
 	});
 

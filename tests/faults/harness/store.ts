@@ -30,7 +30,7 @@ export async function storeCounts(db: Db, service: string, ackedKeys: Set<string
 	let ackedMissing = 0;
 	for (const k of ackedKeys) if (!stored.has(k)) ackedMissing++;
 	const [lineage] = await db.query<{ n: number }>(
-		sql`SELECT uniqExact(TraceId, SpanId) AS n FROM business_keys
+		sql`SELECT uniqExact(TraceId, SpanId) AS n FROM business_key_index
 			WHERE KeyName = 'correlation_id' AND startsWith(KeyValue, ${{ String: `SO-${service}-` }})`
 	);
 	return { rows: agg.rows, distinct: agg.distinct, duplicates: agg.rows - agg.distinct, ackedMissing, lineageDistinct: lineage.n };

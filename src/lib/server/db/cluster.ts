@@ -13,7 +13,9 @@ export const SHARDED: Readonly<Record<string, string>> = {
 	otel_traces: 'cityHash64(TraceId)',
 	otel_logs: 'cityHash64(TraceId)',
 	otel_traces_trace_id_ts: 'cityHash64(TraceId)',
+	// created by migration 004, moved into business_key_index (152); kept so its DROP expands too
 	business_keys: 'cityHash64(TraceId)',
+	business_key_index: 'cityHash64(TraceId)',
 	// created by migration 150, dropped by 151; kept so both still expand to the same two tables
 	lineage_span_attributes: 'cityHash64(TraceId)',
 	lineage_spans: 'cityHash64(TraceId)'

@@ -8,6 +8,9 @@ import type { Config } from '../config';
 import { raw, sql } from './sql';
 import type { Db } from './types';
 
+/** The index the views fill (migration 152; business_keys before it). */
+export const KEY_INDEX = 'business_key_index';
+
 /** Key name → span/log attributes that carry it. Entity type/id pairs are indexed as well. */
 export const CONTRACT_KEYS: Record<string, string[]> = {
 	correlation_id: ['integration.correlation_id', 'messaging.message.conversation_id', 'correlation_id'],
@@ -47,9 +50,10 @@ ARRAY JOIN ${selectFor('LogAttributes', c)} AS kv`;
 		['business_keys_spans_mv', spans],
 		['business_keys_logs_mv', logs]
 	].map(([base, select]) => {
-		const hash = createHash('sha256').update(select).digest('hex').slice(0, 10);
+		// the target is part of the definition: views of an earlier table get new names, so they are replaced
+		const hash = createHash('sha256').update(`${KEY_INDEX}\n${select}`).digest('hex').slice(0, 10);
 		const name = `${base}_${hash}`;
-		return { name, ddl: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster} TO business_keys AS ${select}` };
+		return { name, ddl: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster} TO ${KEY_INDEX} AS ${select}` };
 	});
 }
 
@@ -72,4 +76,19 @@ export async function ensureKeyViews(
 			await db.exec(raw(`DROP VIEW IF EXISTS ${name} ${onCluster}`));
 		}
 	}
+}
+
+/**
+ * Once the views write to business_key_index (migration 152), move the rows of the old
+ * business_keys table there and drop it. The copy runs after the switch, so nothing written before
+ * or after it is missed; a copy interrupted before the drop is repeated (duplicate key rows are
+ * harmless: lookups group by trace).
+ */
+export async function moveLegacyKeyIndex(db: Db, run: (ddl: string) => Promise<void>): Promise<number> {
+	const [old] = await db.query<{ n: number }>(sql`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'business_keys'`);
+	if (!old || Number(old.n) === 0) return 0;
+	const [{ rows }] = await db.query<{ rows: number }>(raw('SELECT count() AS rows FROM business_keys'));
+	if (Number(rows) > 0) await db.exec(raw(`INSERT INTO ${KEY_INDEX} SELECT * FROM business_keys`));
+	await run('DROP TABLE IF EXISTS business_keys');
+	return Number(rows);
 }

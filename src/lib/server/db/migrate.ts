@@ -11,7 +11,7 @@ import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config';
 import { clusterStatements, replicatedEngine } from './cluster';
-import { ensureKeyViews } from './key-index';
+import { ensureKeyViews, moveLegacyKeyIndex } from './key-index';
 import { applyRetention } from './retention';
 import { raw, sql } from './sql';
 import type { Db } from './types';
@@ -93,6 +93,10 @@ export async function migrate(db: Db, c: TemplateConfig, dir = MIGRATIONS_DIR): 
 	await ensureKeyViews(db, { keyAliases: c.keyAliases ?? {} }, onCluster, (ddl) =>
 		c.clickhouseCluster ? clusterStatements(ddl, target)[0] : ddl
 	);
+	const moved = await moveLegacyKeyIndex(db, async (ddl) => {
+		for (const stmt of c.clickhouseCluster ? clusterStatements(`${ddl} ${onCluster}`, target) : [ddl]) await db.exec(raw(stmt));
+	});
+	if (moved) applied.push(`business_keys → business_key_index (${moved.toLocaleString('en-US')} rows)`);
 	const retention = await applyRetention(db, c);
 	return [...applied, ...retention.map((r) => `retention ${r}`)];
 }

@@ -23,7 +23,7 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'otel_traces', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'otel_traces_trace_id_ts', expr: 'toDateTime(Start)', setting: 'ttlTracesDays' },
 	{ table: 'otel_logs', expr: 'TimestampTime', setting: 'ttlLogsDays' },
-	{ table: 'business_keys', expr: 'toDateTime(Timestamp)', setting: 'ttlKeysDays' },
+	{ table: 'business_key_index', expr: 'toDateTime(Timestamp)', setting: 'ttlKeysDays' },
 	// tables other domains fill from spans and logs, with the same retention as their source
 	{ table: 'lineage_spans', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'exception_events', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },

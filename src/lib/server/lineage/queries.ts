@@ -1,6 +1,6 @@
 /**
  * Lineage queries, in short rounds:
- * 1. the business-key index (business_keys, ordered by KeyValue): the traces that carry the key,
+ * 1. the business-key index (business_key_index, ordered by KeyValue): the traces that carry the key,
  *    what it was recognised as and when it was seen;
  * 2. side by side on the chDB pool: those traces' spans (plus the trace itself for a 32-hex key)
  *    from lineage_spans (migration 151: every span's light columns and integration.* values,
@@ -11,7 +11,7 @@
  *    (detail: false) never reads otel_traces, and in the usual case is two rounds.
  * Measured at 10M spans (bench/lineage.ts, figures in docs/console.md): API path p50/p95 23/30 ms
  * against 61/75 ms for filtering otel_traces' SpanAttributes; rounds 1 and 2 one after the other
- * beat the two side by side with 2 as `TraceId IN (SELECT … FROM business_keys …)`, which reads the
+ * beat the two side by side with 2 as `TraceId IN (SELECT … FROM business_key_index …)`, which reads the
  * index twice for the same wall time on 2 cores and loses under load.
  * Re-sent spans are counted once (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.
  */
@@ -37,7 +37,7 @@ export async function keyHits(key: string): Promise<KeyHit[]> {
 	return db().query<KeyHit>(sql`
 		SELECT TraceId AS traceId, groupUniqArray(KeyName) AS names,
 		       toUnixTimestamp64Milli(min(Timestamp)) AS first, toUnixTimestamp64Milli(max(Timestamp)) AS last
-		FROM business_keys WHERE KeyValue = ${{ String: key }} GROUP BY TraceId`);
+		FROM business_key_index WHERE KeyValue = ${{ String: key }} GROUP BY TraceId`);
 }
 
 type SpanRow = Omit<LineageSpan, 'start' | 'attributes' | 'resource' | 'events' | 'links'> & { startMs: number };

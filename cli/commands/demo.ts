@@ -14,7 +14,7 @@ import { provision } from '../../demo/provision';
 import { Simulator } from '../../demo/simulator';
 import { loadState, saveState } from '../../demo/state';
 import { otlpSinks } from '../../demo/telemetry';
-import { addToken, revokeSource } from '../../collector/auth/ingest-tokens';
+import { addToken, revokeSource } from '../../src/lib/server/ingest-tokens';
 import { describe, startSyncscope } from './start';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../../src/lib/server/log';

@@ -8,8 +8,6 @@ import { sql, type Db } from '../../src/lib/server/db';
 import { hashToken } from '../../src/lib/server/ingest-tokens';
 import { UnauthenticatedError } from '../errors';
 
-export { addToken, hashToken, newToken, revokeSource } from '../../src/lib/server/ingest-tokens';
-
 const REFRESH_MS = 30_000;
 const MISS_REFRESH_MS = 2_000;
 

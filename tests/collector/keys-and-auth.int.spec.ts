@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { sql } from '../../src/lib/server/db';
-import { addToken, revokeSource } from '../../collector/auth/ingest-tokens';
+import { addToken, revokeSource } from '../../src/lib/server/ingest-tokens';
 import { encodeTraces, sampleTraces, type TResourceSpans } from '../helpers/otlp-encode';
 import { post, startHarness, type Harness } from './helpers';
 

@@ -9,8 +9,8 @@
  * 3. for the page only, span attributes, resources, events and links from otel_traces, and the log
  *    search again if the spans widened its window or its traces (then side by side). The API path
  *    (detail: false) never reads otel_traces, and in the usual case is two rounds.
- * Measured at 10M spans (bench/lineage.ts, figures in docs/console.md): API path p50/p95 23/30 ms
- * against 61/75 ms for filtering otel_traces' SpanAttributes; rounds 1 and 2 one after the other
+ * Measured at 10M spans (bench/lineage.ts, figures in docs/console.md): API path p50/p95 19/27 ms
+ * against 62/96 ms for filtering otel_traces' SpanAttributes (3.6×); rounds 1 and 2 one after the other
  * beat the two side by side with 2 as `TraceId IN (SELECT … FROM business_key_index …)`, which reads the
  * index twice for the same wall time on 2 cores and loses under load.
  * Re-sent spans are counted once (LIMIT 1 BY TraceId, SpanId), as docs/contracts.md requires.

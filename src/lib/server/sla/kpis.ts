@@ -62,14 +62,14 @@ interface Row {
 	e2e: number[];
 	delayN: number;
 	delay: number[];
-	valueAtRisk: number;
+	/** value at risk per currency: (currencies, amounts) */
 	varCur: [string[], number[]];
 }
 
 const FIGURES = raw(`
 	countIf(outcome != 'duplicate') AS total,
 	countIf(outcome IN ('success', '')) AS succeeded,
-	countIf(outcome IN ('failed', 'rejected')) AS failed,
+	countIf(outcome = 'failed') AS failed,
 	sum(dupSpans) AS duplicates,
 	countIf(outcome != 'duplicate' AND (retrySpans > 0 OR (failedSpans > 0 AND outcome IN ('success', ''))) ) AS replays,
 	countIf(stuck) AS stuck,
@@ -77,10 +77,10 @@ const FIGURES = raw(`
 	quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(firstTraceMs), firstTraceMs IS NOT NULL) AS e2e,
 	count(eventDelayMs) AS delayN,
 	quantilesDDIf(0.01, 0.5, 0.95)(assumeNotNull(eventDelayMs), eventDelayMs IS NOT NULL) AS delay,
-	sumIf(amount, atRisk) AS valueAtRisk,
 	sumMapIf([currency], [amount], atRisk) AS varCur`);
 
 function figures(r: Row): TxFigures {
+	const [currencies, amounts] = [r.varCur[0], r.varCur[1].map(Number)];
 	const q = (n: number, v: number | undefined) => (n > 0 && v !== undefined && Number.isFinite(v) ? round(v) : null);
 	return {
 		total: r.total,
@@ -92,8 +92,8 @@ function figures(r: Row): TxFigures {
 		successRate: r.total > 0 ? r.succeeded / r.total : null,
 		e2eMs: { p50: q(r.e2eN, r.e2e[0]), p95: q(r.e2eN, r.e2e[1]), p99: q(r.e2eN, r.e2e[2]) },
 		eventDelayMs: { p50: q(r.delayN, r.delay[0]), p95: q(r.delayN, r.delay[1]) },
-		valueAtRisk: cents(r.valueAtRisk),
-		valueAtRiskByCurrency: Object.fromEntries((r.varCur?.[0] ?? []).map((c, i) => [c, cents(Number(r.varCur[1][i]))]).filter(([, v]) => v !== 0))
+		valueAtRisk: cents(amounts.reduce((a, b) => a + b, 0)),
+		valueAtRiskByCurrency: Object.fromEntries(currencies.map((c, i) => [c, cents(amounts[i])]).filter(([, v]) => v !== 0))
 	};
 }
 
@@ -102,7 +102,7 @@ const cents = (v: number) => Math.round(v * 100) / 100;
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export const EMPTY: TxFigures = figures({
-	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], valueAtRisk: 0, varCur: [[], []]
+	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], varCur: [[], []]
 } as unknown as Row);
 
 /** A bucket with transactions and failures only (the sparkline); the other figures are EMPTY's. */
@@ -171,7 +171,7 @@ export async function txFiguresCompared(
 			d.query<Row & { cur: number }>(sql`SELECT Flow, ${cur} AS cur, ${FIGURES} FROM (${tx}) GROUP BY Flow, cur`),
 			d.query<{ Flow: string; ts: number[]; totals: number[]; failed: number[] }>(sql`
 				SELECT Flow, groupArray(k) AS ts, groupArray(n) AS totals, groupArray(f) AS failed FROM (
-					SELECT Flow, ${key} AS k, countIf(outcome != 'duplicate') AS n, countIf(outcome IN ('failed', 'rejected')) AS f
+					SELECT Flow, ${key} AS k, countIf(outcome != 'duplicate') AS n, countIf(outcome = 'failed') AS f
 					FROM (${transactions(flows, w)}) GROUP BY Flow, k
 				) GROUP BY Flow`)
 		]);
@@ -197,7 +197,7 @@ export async function txFiguresCompared(
 		risk
 			? sql`SELECT Flow, ${cur} AS cur, ${bucket} AS b, grouping(b) AS g, ${FIGURES},
 				-- the drill-down grouping set: current window, at risk only (others are dropped below)
-				atRisk AND cur AS risky, outcome IN ('failed', 'rejected') AS rf, grouping(risky) AS gr,
+				atRisk AND cur AS risky, outcome = 'failed' AS rf, grouping(risky) AS gr,
 				step, system, partner, errClass, errCode, currency, count() AS riskN, sum(amount) AS riskAmount,
 				arraySlice(arrayReverseSort(x -> x.6, groupArrayIf((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuckTx), currency, amount), atRisk AND cur)), 1, ${{ UInt32: risk.limit }}) AS top
 				-- (stuck is also the name of a figure: the row's flag goes by another name)

@@ -87,8 +87,20 @@ export async function ensureKeyViews(
 export async function moveLegacyKeyIndex(db: Db, run: (ddl: string) => Promise<void>): Promise<number> {
 	const [old] = await db.query<{ n: number }>(sql`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'business_keys'`);
 	if (!old || Number(old.n) === 0) return 0;
-	const [{ rows }] = await db.query<{ rows: number }>(raw('SELECT count() AS rows FROM business_keys'));
-	if (Number(rows) > 0) await db.exec(raw(`INSERT INTO ${KEY_INDEX} SELECT * FROM business_keys`));
-	await run('DROP TABLE IF EXISTS business_keys');
-	return Number(rows);
+	try {
+		const [{ rows }] = await db.query<{ rows: number }>(raw('SELECT count() AS rows FROM business_keys'));
+		if (Number(rows) > 0) await db.exec(raw(`INSERT INTO ${KEY_INDEX} SELECT * FROM business_keys`));
+		await run('DROP TABLE IF EXISTS business_keys');
+		return Number(rows);
+	} catch (e) {
+		// two `syncscope migrate` at once: the other one moved and dropped it first
+		if (isUnknownTable(e)) return 0;
+		throw e;
+	}
+}
+
+/** ClickHouse UNKNOWN_TABLE (code 60), from either transport. */
+function isUnknownTable(e: unknown): boolean {
+	const code = String((e as { code?: unknown })?.code ?? '');
+	return code === '60' || /\bCode: 60\b|UNKNOWN_TABLE/.test((e as Error)?.message ?? '');
 }

@@ -77,11 +77,15 @@ export async function migrate(db: Db, c: TemplateConfig, dir = MIGRATIONS_DIR): 
 			version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)
 		) ENGINE = ${c.clickhouseCluster ? replicatedEngine('syncscope_migrations', 'ReplacingMergeTree') : 'ReplacingMergeTree'} ORDER BY version`)
 	);
-	const done = new Set(
-		(await db.query<{ version: number }>(sql`SELECT version FROM syncscope_migrations FINAL`)).map((r) => r.version)
-	);
+	const recorded = async () =>
+		new Set((await db.query<{ version: number }>(sql`SELECT version FROM syncscope_migrations FINAL`)).map((r) => r.version));
+	let done = await recorded();
 	const applied: string[] = [];
 	for (const m of listMigrations(dir)) {
+		if (done.has(m.version)) continue;
+		// another `syncscope migrate` running at the same time may have applied it meanwhile: a later
+		// migration can drop what an earlier one creates (150 → 151), so do not replay it behind one
+		done = await recorded();
 		if (done.has(m.version)) continue;
 		for (const stmt of renderStatements(m.text, c)) await db.exec(raw(stmt));
 		await db.insertRows('syncscope_migrations', [

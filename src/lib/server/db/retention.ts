@@ -32,6 +32,9 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'sla_tx_steps', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_transactions', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_step_minute', expr: 'Minute', setting: 'ttlTracesDays' },
+	{ table: 'sla_tx_minute', expr: 'Minute', setting: 'ttlTracesDays' },
+	{ table: 'sla_tx_hour', expr: 'Hour', setting: 'ttlTracesDays' },
+	{ table: 'sla_step_hour', expr: 'Hour', setting: 'ttlTracesDays' },
 	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' }
 ];
 

@@ -3,11 +3,11 @@
  * (from the transaction rollup), and per-step volume, failures and span-duration quantiles (from
  * the per-minute step rollup).
  */
-import { db, sql, type Db } from '../db';
+import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { ensureFolded } from './fold';
-import type { RiskRow } from './kpis';
-import { transactions, type Window } from './transactions';
+import { atRiskRows, type RiskRow } from './kpis';
+import type { Window } from './transactions';
 
 export interface Slice {
 	key: string;
@@ -32,12 +32,7 @@ export interface Breakdowns {
  */
 export async function riskFigures(flow: Flow, w: Window, limit = 10, d: Db = db()): Promise<{ breakdowns: Breakdowns; atRisk: AtRiskTx[] }> {
 	await ensureFolded(d);
-	const rows = await d.query<RiskRow>(sql`
-		SELECT step, system, partner, errClass, errCode, currency, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
-			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
-		FROM (${transactions([flow], w)})
-		WHERE atRisk
-		GROUP BY step, system, partner, errClass, errCode, currency, failed`);
+	const rows = await atRiskRows([flow], w, limit, d);
 	return fromRiskRows(rows, limit);
 }
 
@@ -82,11 +77,21 @@ export interface StepRow {
 
 /** Per step: distinct spans, failed spans and span duration quantiles (quantilesDD, 1%). */
 export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<StepRow[]> {
+	// whole hours from sla_step_hour (migration 340), the minutes of the partial hours at the edges
+	const from = sql`${{ 'DateTime64(3)': w.from }}`;
+	const to = sql`${{ 'DateTime64(3)': w.to }}`;
+	const aligned = w.from.getTime() % 60_000 === 0 && w.to.getTime() % 60_000 === 0;
+	const whole = (h: string) => sql`${raw(h)} >= ${from} AND ${raw(h)} + 3600 <= ${to}`;
+	const flowId = sql`${{ String: flow.id }}`;
 	const rows = await d.query<{ Step: string; spans: number; failed: number; q: number[] }>(sql`
 		SELECT Step, uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed,
 			quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(DurationMs) AS q
-		FROM sla_step_minute
-		WHERE Flow = ${{ String: flow.id }} AND Minute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND Minute < ${{ 'DateTime64(3)': w.to }}
+		FROM (
+			SELECT Step, Spans, FailedSpans, DurationMs FROM sla_step_hour WHERE ${aligned ? sql`1` : sql`0`} AND Flow = ${flowId} AND ${whole('Hour')}
+			UNION ALL
+			SELECT Step, Spans, FailedSpans, DurationMs FROM sla_step_minute
+			WHERE Flow = ${flowId} AND Minute >= toStartOfMinute(${from}) AND Minute < ${to} AND NOT (${aligned ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})
+		)
 		GROUP BY Step`);
 	const byStep = new Map(rows.map((r) => [r.Step, r]));
 	const order = [...flow.steps.map((s) => s.id), ...rows.map((r) => r.Step).filter((s) => !flow.steps.some((x) => x.id === s))];

@@ -13,6 +13,7 @@
  */
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
+import { rebuildAll, refreshMinutes, touchedBy } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
 type Source = (typeof SOURCES)[number];
@@ -103,7 +104,7 @@ export interface FoldResult {
 	transactions: number;
 	ms: number;
 	/** where the time went (ms): finding the transactions, their first minutes, writing, tombstones */
-	phases: { keys: number; bounds: number; write: number; tombstones: number };
+	phases: { keys: number; bounds: number; write: number; tombstones: number; aggregates: number };
 }
 
 interface FoldState {
@@ -112,6 +113,10 @@ interface FoldState {
 	/** when the last completed fold started (its figures include everything committed before) */
 	lastStart: number;
 	lastVersion: bigint;
+	/** the aggregates (migration 340) are built: by this process, or the marker row says so */
+	aggregated: boolean;
+	/** readers may use them (useAggregates: off to compare with the per-transaction path) */
+	readAggregates: boolean;
 }
 
 /**
@@ -123,7 +128,7 @@ function state(d: Db): FoldState {
 	const g = globalThis as unknown as Record<symbol, WeakMap<Db, FoldState>>;
 	const all = (g[KEY] ??= new WeakMap());
 	let s = all.get(d);
-	if (!s) all.set(d, (s = { marks: null, running: null, lastStart: 0, lastVersion: 0n }));
+	if (!s) all.set(d, (s = { marks: null, running: null, lastStart: 0, lastVersion: 0n, aggregated: false, readAggregates: true }));
 	return s;
 }
 
@@ -146,6 +151,15 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 	const started = Date.now();
 	s.marks ??= await readMarks(d);
 	const marks = s.marks;
+	if (!s.aggregated) {
+		// after upgrading to migration 340: build the aggregates of everything folded so far, once
+		const [{ n }] = await d.query<{ n: number }>(sql`SELECT count() AS n FROM sla_fold_state WHERE Source = 'aggregates'`);
+		if (n === 0) {
+			await rebuildAll(d, () => nextVersion(s), onProgress);
+			await d.insertRows('sla_fold_state', [{ Source: 'aggregates', MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) }]);
+		}
+		s.aggregated = true;
+	}
 	// the newest block of each rollup now: everything at or below it is committed and visible
 	const tops = await d.query<{ table: Source; top: number }>(sql`
 		SELECT table, max(max_block_number) AS top FROM system.parts
@@ -154,7 +168,7 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 	for (const t of tops) next[t.table] = Math.max(marks[t.table], Number(t.top));
 	if (SOURCES.every((src) => next[src] === marks[src])) {
 		s.lastStart = started;
-		return { transactions: 0, ms: performance.now() - t0, phases: { keys: 0, bounds: 0, write: 0, tombstones: 0 } };
+		return { transactions: 0, ms: performance.now() - t0, phases: { keys: 0, bounds: 0, write: 0, tombstones: 0, aggregates: 0 } };
 	}
 	// the transactions with new rollup rows, oldest first. Every span that feeds sla_tx_steps also
 	// feeds sla_tx_traces (the same insert, a wider filter), so from sla_tx_steps only rows that
@@ -165,7 +179,7 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 			SELECT Flow, CorrelationId, StartMinute FROM sla_tx_traces WHERE ${newer(marks.sla_tx_traces)}
 			UNION ALL SELECT Flow, CorrelationId, StartMinute FROM sla_tx_steps WHERE ${newer(marks.sla_tx_steps)} AND FirstStart = FirstEnd
 		) GROUP BY Flow, CorrelationId ORDER BY sm`);
-	const phases = { keys: performance.now() - t0, bounds: 0, write: 0, tombstones: 0 };
+	const phases = { keys: performance.now() - t0, bounds: 0, write: 0, tombstones: 0, aggregates: 0 };
 	const lookback = config().slaLookbackDays * 86_400_000;
 	const chunks = Math.ceil(keys.length / CHUNK);
 	for (let i = 0; i < chunks; i++) {
@@ -187,6 +201,10 @@ async function foldOnce(d: Db, s: FoldState, onProgress?: (done: number, of: num
 		t = performance.now();
 		await d.exec(tombstones(chunk, from, version));
 		phases.tombstones += performance.now() - t;
+		// the minutes (and hours) these transactions start in, or started in before moving
+		t = performance.now();
+		await refreshMinutes(d, await touchedBy(d, from, version), () => nextVersion(s));
+		phases.aggregates += performance.now() - t;
 		onProgress?.(i + 1, chunks);
 	}
 	await d.insertRows('sla_fold_state', SOURCES.map((src) => ({ Source: src, MaxBlock: next[src], At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
@@ -222,6 +240,17 @@ export async function ensureFolded(d: Db = db(), maxAgeMs = config().slaFreshnes
 		if (fresh()) return;
 	}
 	await fold(d);
+}
+
+/** The aggregates (migration 340) are built and kept by this process's folds: readers may use them. */
+export function aggregatesReady(d: Db = db()): boolean {
+	const s = state(d);
+	return s.aggregated && s.readAggregates;
+}
+
+/** Let readers use the aggregates (default) or read transactions one by one (tests compare both). */
+export function useAggregates(d: Db, on: boolean): void {
+	state(d).readAggregates = on;
 }
 
 /** When the figures read now were folded (ms since epoch; 0 before the first fold of this process). */

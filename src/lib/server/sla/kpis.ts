@@ -5,10 +5,10 @@
  * Quantiles use ClickHouse's quantilesDD (DDSketch) with relative accuracy 0.01: a reported
  * quantile is within 1% of the value of a data point at that rank (see README.md).
  */
-import { db, raw, sql, type Db } from '../db';
+import { db, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
-import { ensureFolded } from './fold';
-import { transactions, type Window } from './transactions';
+import { aggregatesReady, ensureFolded } from './fold';
+import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
 export const QUANTILE_RELATIVE_ACCURACY = 0.01;
 
@@ -158,6 +158,9 @@ export async function txFiguresCompared(
 	if (flows.length === 0) return out;
 	const span = previous ? { ...w, from: previous.from } : w;
 	await ensureFolded(d);
+	if (aggregatesReady(d) && [w.from, w.to, span.from].every((t) => t.getTime() % 60_000 === 0) && bucketSeconds % 60 === 0) {
+		return fromAggregates(flows, w, previous, bucketSeconds, d, series, risk, out);
+	}
 	const tx = transactions(flows, span);
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
 	// bucket rows only for the current period (the previous one contributes a single bucket)
@@ -179,18 +182,7 @@ export async function txFiguresCompared(
 			const f = (r.cur ? out.current : out.previous).get(r.Flow);
 			if (f) f.totals = figures(r);
 		}
-		// 57,600 buckets for the 24 h overview: in time order by epoch seconds (no string sorts), one
-		// ISO text per bucket start, and fixed-shape objects (spreading EMPTY into each took ~200 ms)
-		const isoOf = new Map<number, string>();
-		const iso = (t: number) => isoOf.get(t) ?? isoOf.set(t, new Date(t * 1000).toISOString()).get(t)!;
-		for (const r of sparks) {
-			const f = out.current.get(r.Flow);
-			if (!f) continue;
-			const order = r.ts.map((_, i) => i).sort((a, b) => r.ts[a] - r.ts[b]);
-			f.series = order
-				.filter((i) => Number(r.totals[i]) > 0 || Number(r.failed[i]) > 0)
-				.map((i) => countsBucket(iso(r.ts[i]), Number(r.totals[i]), Number(r.failed[i])));
-		}
+		fillSparks(out, sparks);
 		return out;
 	}
 	const rows = await d.query<Row & RiskRow & { cur: number; gr: number; risky: number; rf: number; riskN: number; riskAmount: number }>(
@@ -225,4 +217,137 @@ export async function txFiguresCompared(
 /** ClickHouse DateTime text (UTC session) → ISO. */
 export function toIso(v: string): string {
 	return new Date(v.replace(' ', 'T') + (v.endsWith('Z') ? '' : 'Z')).toISOString();
+}
+
+type Out = { current: Map<string, FlowFigures>; previous: Map<string, FlowFigures>; risk: RiskRow[] };
+
+/**
+ * The figures of minute-aligned windows from the aggregates (migration 340, aggregates.ts): whole
+ * hours from sla_tx_hour, the rest from sla_tx_minute — the same counting rules, and the same
+ * sketches merged, as the per-transaction path below (tests/sla/aggregates.int.spec.ts compares them).
+ * Stuck needs the catalogue and "now": from the minute rows that are old enough as a whole, plus the
+ * transactions of the one minute the threshold falls in.
+ */
+async function fromAggregates(
+	flows: Flow[],
+	w: Window,
+	previous: { from: Date } | null,
+	bucketSeconds: number,
+	d: Db,
+	series: 'full' | 'counts',
+	risk: { limit: number } | null,
+	out: Out
+): Promise<Out> {
+	const ids = sql`${{ 'Array(String)': flows.map((f) => f.id) }}`;
+	const lo = previous?.from ?? w.from;
+	const t = (v: Date) => sql`${{ 'DateTime64(3)': v }}`;
+	const cur = (col: string) => sql`${raw(col)} >= ${t(w.from)}`;
+	const fullSeries = series === 'full' && bucketSeconds > 0;
+	const bucket = (col: string) =>
+		fullSeries ? sql`if(${cur(col)}, toStartOfInterval(${raw(col)}, toIntervalSecond(${{ UInt32: bucketSeconds }})), toDateTime(0))` : sql`toDateTime(0)`;
+	const grouping = fullSeries ? raw('GROUPING SETS ((Flow, cur), (Flow, cur, b))') : raw('Flow, cur');
+	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
+	const columns = raw(`Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount`);
+	/** hours wholly inside [from, to) and not cut by `cut`, then the minutes of every other hour */
+	const units = (from: Date, to: Date, cut: Date | null, cols: Sql) => {
+		const whole = (h: string) =>
+			sql`${raw(h)} >= ${t(from)} AND ${raw(h)} + 3600 <= ${t(to)}${cut ? sql` AND NOT (${raw(h)} < ${t(cut)} AND ${raw(h)} + 3600 > ${t(cut)})` : sql``}`;
+		return sql`
+			SELECT Flow, Hour AS T, ${cols} FROM sla_tx_hour FINAL
+			WHERE ${hoursOk ? sql`1` : sql`0`} AND Flow IN ${ids} AND ${whole('Hour')}
+			UNION ALL
+			SELECT Flow, Minute AS T, ${cols} FROM sla_tx_minute FINAL
+			WHERE Flow IN ${ids} AND Minute >= ${t(from)} AND Minute < ${t(to)} AND NOT (${hoursOk ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})`;
+	};
+	const main = d.query<Omit<Row, 'varCur'> & { cur: number; failedCur: Record<string, number> }>(sql`
+		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g,
+			sum(Total) AS total, sum(Succeeded) AS succeeded, sum(Failed) AS failed, sum(Duplicates) AS duplicates, sum(Replays) AS replays,
+			sum(E2EN) AS e2eN, quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(E2E) AS e2e, sum(DelayN) AS delayN,
+			quantilesDDMerge(0.01, 0.5, 0.95)(Delay) AS delay, sumMap(FailedAmount) AS failedCur
+		FROM (${units(lo, w.to, previous ? w.from : null, columns)})
+		GROUP BY ${grouping} ORDER BY Flow, b`);
+
+	// stuck: succeeded transactions that did not reach the flow's end step, older than its limit
+	const stuckFlows = flows.filter((f) => stuckAfterMs(f) > 0);
+	const endOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(String)': stuckFlows.map(endStep) }}, '')`;
+	const limitOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(Int64)': stuckFlows.map(stuckAfterMs) }}, toInt64(0))`;
+	const threshold = sql`subtractMilliseconds(${t(w.now)}, ${limitOf})`;
+	const boundaries = [...new Set(stuckFlows.map((f) => Math.floor((w.now.getTime() - stuckAfterMs(f)) / 60_000) * 60))];
+	const stuckIds = sql`${{ 'Array(String)': stuckFlows.map((f) => f.id) }}`;
+	const stuck = stuckFlows.length
+		? d.query<{ Flow: string; cur: number; b: string; g: number; n: number; amounts: Record<string, number> }>(sql`
+		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g, sum(k) AS n, sumMap(amt) AS amounts
+		FROM (
+			SELECT Flow, Minute AS T, toInt64(Succeeded) - toInt64(Reached[${endOf}]) AS k,
+				mapSubtract(CAST(SucceededAmount, 'Map(String, Float64)'),
+					mapApply((k, v) -> (substring(k, length(${endOf}) + 2), v), mapFilter((k, v) -> startsWith(k, concat(${endOf}, '\x1F')), ReachedAmount))) AS amt
+			FROM sla_tx_minute FINAL
+			WHERE Flow IN ${stuckIds} AND Minute >= ${t(lo)} AND Minute < ${t(w.to)} AND Minute + 60 <= ${threshold}
+			UNION ALL
+			-- the minute the threshold falls in: its transactions one by one
+			SELECT Flow, StartMinute AS T, toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
+			FROM sla_transactions FINAL
+			WHERE Flow IN ${stuckIds} AND toUInt32(StartMinute) IN ${{ 'Array(UInt32)': boundaries }} AND StartMinute = toStartOfMinute(${threshold})
+				AND StartMinute >= ${t(lo)} AND StartMinute < ${t(w.to)} AND Start >= ${t(lo)} AND Start < ${t(w.to)}
+				AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${threshold}
+		)
+		WHERE k > 0
+		GROUP BY ${grouping}`)
+		: Promise.resolve([]);
+
+	// the sparkline (counts mode): transactions and failures per bucket of the current window
+	const sparks =
+		series === 'counts' && bucketSeconds > 0
+			? d.query<{ Flow: string; ts: number[]; totals: number[]; failed: number[] }>(sql`
+		SELECT Flow, groupArray(k) AS ts, groupArray(n) AS totals, groupArray(f) AS failed FROM (
+			SELECT Flow, toUInt32(toStartOfInterval(T, toIntervalSecond(${{ UInt32: bucketSeconds }}))) AS k, sum(Total) AS n, sum(Failed) AS f
+			FROM (${bucketSeconds % 3600 === 0 ? units(w.from, w.to, null, raw('Total, Failed')) : sql`SELECT Flow, Minute AS T, Total, Failed FROM sla_tx_minute FINAL WHERE Flow IN ${ids} AND Minute >= ${t(w.from)} AND Minute < ${t(w.to)}`})
+			GROUP BY Flow, k
+		) GROUP BY Flow`)
+			: Promise.resolve([]);
+	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
+
+	const [mainRows, stuckRows, sparkRows, riskOut] = await Promise.all([main, stuck, sparks, riskRows]);
+	const stuckBy = new Map(stuckRows.map((r) => [`${r.Flow}|${r.cur}|${r.g}|${r.g === 1 ? '' : r.b}`, r]));
+	for (const r of mainRows) {
+		const f = (r.cur ? out.current : out.previous).get(r.Flow);
+		if (!f) continue;
+		const s = stuckBy.get(`${r.Flow}|${r.cur}|${r.g}|${r.g === 1 ? '' : r.b}`);
+		const atRisk = { ...r.failedCur };
+		for (const [c, v] of Object.entries(s?.amounts ?? {})) atRisk[c] = (atRisk[c] ?? 0) + v;
+		const figs = figures({ ...r, stuck: s?.n ?? 0, varCur: [Object.keys(atRisk), Object.values(atRisk)] } as Row);
+		if (r.g === 1) f.totals = figs;
+		else if (r.cur) f.series.push({ t: toIso(r.b), ...figs });
+	}
+	out.risk = riskOut;
+	if (sparkRows.length) fillSparks(out, sparkRows);
+	return out;
+}
+
+/**
+ * Sparkline buckets into the current figures. 57,600 buckets for the 24 h overview: in time order by
+ * epoch seconds (no string sorts), one ISO text per bucket start, and fixed-shape objects
+ * (spreading EMPTY into each took ~200 ms).
+ */
+function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[]): void {
+	const isoOf = new Map<number, string>();
+	const iso = (t: number) => isoOf.get(t) ?? isoOf.set(t, new Date(t * 1000).toISOString()).get(t)!;
+	for (const r of sparks) {
+		const f = out.current.get(r.Flow);
+		if (!f) continue;
+		const order = r.ts.map((_, i) => i).sort((a, b) => r.ts[a] - r.ts[b]);
+		f.series = order
+			.filter((i) => Number(r.totals[i]) > 0 || Number(r.failed[i]) > 0)
+			.map((i) => countsBucket(iso(r.ts[i]), Number(r.totals[i]), Number(r.failed[i])));
+	}
+}
+
+/** At-risk transactions (failed or stuck) of the window, grouped for the drill-down (breakdowns.ts), up to `limit` of the largest per group. */
+export async function atRiskRows(flows: Flow[], w: Window, limit: number, d: Db = db()): Promise<RiskRow[]> {
+	return d.query<RiskRow>(sql`
+		SELECT step, system, partner, errClass, errCode, currency, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
+			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
+		FROM (${transactions(flows, w)})
+		WHERE atRisk
+		GROUP BY step, system, partner, errClass, errCode, currency, failed`);
 }

@@ -1,0 +1,100 @@
+/**
+ * The aggregates (migration 340): figures of minute-aligned windows read from sla_tx_hour /
+ * sla_tx_minute equal the per-transaction path exactly — counts, amounts per currency, stuck (with
+ * the threshold inside a minute of a stuck transaction), series per hour and per minute — and the
+ * step table from sla_step_hour equals the one from minutes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/lib/server/db';
+import { fromRiskRows, stepTable } from '../../src/lib/server/sla/breakdowns';
+import { ensureFolded, useAggregates } from '../../src/lib/server/sla/fold';
+import { txFiguresCompared } from '../../src/lib/server/sla/kpis';
+import { testDb, type TestDb } from '../helpers/db';
+import { Sender } from './send';
+import { emitScenario, FLOW, testCatalogue, type Emitted } from './scenario';
+
+const flow = testCatalogue.flows.find((f) => f.id === FLOW)!;
+const MIN = 60_000;
+
+describe('SLA aggregates', () => {
+	let t: TestDb;
+	let e: Emitted;
+	beforeAll(async () => {
+		t = await testDb();
+		e = emitScenario();
+		const send = await Sender.start(t.config, t.db);
+		await send.spans(e.spans);
+		await send.spans(e.resent);
+		await send.logs(e.logs);
+		await send.close();
+		await ensureFolded(t.db, 0);
+	});
+	afterAll(async () => {
+		useAggregates(t.db, true);
+		await t?.cleanup();
+	});
+
+	/** The same call on the aggregates and one transaction at a time. */
+	async function both<T>(f: () => Promise<T>): Promise<[T, T]> {
+		useAggregates(t.db, true);
+		const agg = await f();
+		useAggregates(t.db, false);
+		const exact = await f();
+		useAggregates(t.db, true);
+		return [agg, exact];
+	}
+
+	const aligned = (now: number, hours: number) => {
+		const to = new Date(Math.ceil(now / MIN) * MIN);
+		const from = new Date(to.getTime() - hours * 3_600_000);
+		return { w: { from, to, now: new Date(now) }, previous: { from: new Date(from.getTime() - hours * 3_600_000) } };
+	};
+
+	it('are written by the fold', async () => {
+		const [r] = await t.db.query<{ m: number; h: number }>(sql`
+			SELECT (SELECT sum(Total) FROM sla_tx_minute FINAL WHERE Flow = ${{ String: FLOW }}) AS m, (SELECT sum(Total) FROM sla_tx_hour FINAL WHERE Flow = ${{ String: FLOW }}) AS h`);
+		expect(r.m).toBeGreaterThanOrEqual(e.truth.total);
+		expect(r.h).toBe(r.m);
+	});
+
+	for (const [label, hours, bucket, mode] of [
+		['24 h with the previous period, hourly series and the at-risk drill-down', 24, 3600, 'full'],
+		['6 h, per-minute series', 6, 60, 'full'],
+		['24 h, per-minute sparkline', 24, 60, 'counts']
+	] as const) {
+		it(`equal the per-transaction figures: ${label}`, async () => {
+			const { w, previous } = aligned(e.window.now.getTime(), hours);
+			const [agg, exact] = await both(() => txFiguresCompared([flow], w, previous, bucket, t.db, mode, mode === 'full' ? { limit: 10 } : null));
+			expect(agg.current.get(FLOW)!.totals.total).toBeGreaterThanOrEqual(e.truth.total);
+			expect(agg.current.get(FLOW)!.totals.stuck).toBeGreaterThanOrEqual(2);
+			expect(agg.current).toEqual(exact.current);
+			expect(agg.previous).toEqual(exact.previous);
+			expect(fromRiskRows(agg.risk, 10)).toEqual(fromRiskRows(exact.risk, 10));
+			if (mode === 'full') expect(agg.risk.length).toBeGreaterThan(0);
+		});
+	}
+
+	it('count stuck exactly when the threshold falls inside the minute of a stuck transaction', async () => {
+		const [row] = await t.db.query<{ start: number }>(sql`
+			SELECT toUnixTimestamp64Milli(Start) AS start FROM sla_transactions FINAL WHERE CorrelationId = 'SO-S1'`);
+		const limit = 30 * MIN; // crm.update-status within 30m
+		for (const now of [row.start + limit - 1, row.start + limit + 1, row.start + limit + 59_000]) {
+			const { w } = aligned(now, 24);
+			const [agg, exact] = await both(() => txFiguresCompared([flow], w, null, 0, t.db));
+			expect(agg.current.get(FLOW)!.totals).toEqual(exact.current.get(FLOW)!.totals);
+		}
+		const { w } = aligned(row.start + limit + 1, 24);
+		const [agg] = await both(() => txFiguresCompared([flow], w, null, 0, t.db));
+		const { w: before } = aligned(row.start + limit - 1, 24);
+		const [earlier] = await both(() => txFiguresCompared([flow], before, null, 0, t.db));
+		expect(agg.current.get(FLOW)!.totals.stuck - earlier.current.get(FLOW)!.totals.stuck).toBe(1);
+	});
+
+	it('the step table from whole hours equals the one from minutes', async () => {
+		const { w } = aligned(e.window.now.getTime(), 24);
+		const byHours = await stepTable(flow, w, t.db);
+		const byMinutes = await stepTable(flow, { from: new Date(w.from.getTime() + 1), to: new Date(w.to.getTime() - 1), now: w.now }, t.db);
+		expect(byHours.some((s) => s.spans > 0)).toBe(true);
+		expect(byHours).toEqual(byMinutes);
+	});
+});

@@ -69,6 +69,16 @@ describe('migrations on embedded chDB', () => {
 		expect(rows).toEqual([{ s: "it's", n: 42, arr: ['a', 'b'] }]);
 	});
 
+	it('keeps hostile values inside their literal (embedded: parameters are inlined, chdb.ts inline())', async () => {
+		const nasty = ["x'); DROP TABLE users; --", 'back\\slash\\', "q\\'uote", '{p1:String}', 'tab\there\nnew', 'nul\0byte', 'ünïcødé ✓'];
+		const rows = await t.db.query<{ s: string[]; one: string; m: Record<string, number[]>; d: string; f: number }>(sql`
+			SELECT ${{ 'Array(String)': nasty }} AS s, ${{ String: nasty[0] }} AS one, ${{ 'Map(String, Array(UInt32))': { [nasty[2]]: [1, 2] } }} AS m,
+				toString(${{ 'DateTime64(3)': new Date('2026-01-02T03:04:05.678Z') }}) AS d, ${{ Float64: -1.5e-7 }} AS f`);
+		expect(rows).toEqual([{ s: nasty, one: nasty[0], m: { [nasty[2]]: [1, 2] }, d: '2026-01-02 03:04:05.678', f: -1.5e-7 }]);
+		const [{ n }] = await t.db.query<{ n: number }>(sql`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'users'`);
+		expect(n).toBe(1);
+	});
+
 	it('dedups a retried insert with the same token', async () => {
 		const ns = `${Math.floor(Date.now() / 1000)}123456789`;
 		const body = Buffer.from(

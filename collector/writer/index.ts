@@ -31,7 +31,8 @@ export class Writer {
 	) {
 		const make = (signal: SignalName, table: string, columns: readonly string[]) =>
 			new TableWriter({
-				db,
+				// inserts yield the CPU to dashboard queries (Db.background)
+				db: db.background?.() ?? db,
 				table,
 				columns,
 				lingerMs: config.batchLingerMs,

@@ -12,6 +12,53 @@ type ChdbModule = typeof import('chdb');
 type Session = InstanceType<ChdbModule['Session']>;
 
 const QUERY_SETTINGS = 'output_format_json_quote_64bit_integers=0';
+/** Inlined parameters (see inline()) can be large: the fold passes 20,000 transaction keys. */
+const MAX_QUERY_SIZE = 'max_query_size=268435456';
+
+/** A ClickHouse string literal: backslash and quote escaped, nothing else is special inside one. */
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`;
+
+/** A value in ClickHouse's text format as it appears inside an Array or Map literal. */
+function textOf(v: unknown): string {
+	if (v === null || v === undefined) return 'NULL';
+	if (typeof v === 'string') return quote(v);
+	if (typeof v === 'number') {
+		if (!Number.isFinite(v)) throw new TypeError(`cannot bind ${v}`);
+		return String(v);
+	}
+	if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+	if (Array.isArray(v)) return `[${v.map(textOf).join(',')}]`;
+	if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${quote(k)}:${textOf(x)}`).join(',')}}`;
+	throw new TypeError(`cannot bind a ${typeof v}`);
+}
+
+/**
+ * The statement with its `{pN:Type}` parameters inlined as `_CAST('<value as text>', 'Type')` — the
+ * same expression the engine's own binding substitutes — with the value inside a quoted literal.
+ * chdb runs parameterised statements one at a time across the whole process (its binding is not
+ * isolated per session), so a dashboard query would wait behind every running fold statement and
+ * collector insert; inlined, statements of different sessions run side by side. Types come from
+ * our code (checked by sql.ts), values only ever appear inside a quoted, escaped string.
+ */
+export function inline(q: Sql): string {
+	if (Object.keys(q.params).length === 0) return q.text;
+	return q.text.replace(/\{(p\d+):([^{}]+)\}/g, (m, name: string, type: string) => {
+		if (!(name in q.params)) return m;
+		const v = q.params[name];
+		if (v === null || v === undefined) return `_CAST(NULL, ${quote(type)})`;
+		const map = /^Map\((.*)\)$/.exec(type);
+		if (map && typeof v === 'object') {
+			// a String does not cast to a Map: its keys and values go as two arrays
+			let depth = 0;
+			const comma = [...map[1]].findIndex((c) => (c === '(' ? (depth++, false) : c === ')' ? (depth--, false) : c === ',' && depth === 0));
+			const [k, val] = [map[1].slice(0, comma).trim(), map[1].slice(comma + 1).trim()];
+			const entries = Object.entries(v as object);
+			return `mapFromArrays(_CAST(${quote(textOf(entries.map((e) => e[0])))}, ${quote(`Array(${k})`)}), _CAST(${quote(textOf(entries.map((e) => e[1])))}, ${quote(`Array(${val})`)}))`;
+		}
+		const text = typeof v === 'string' ? v : textOf(v);
+		return `_CAST(${quote(text)}, ${quote(type)})`;
+	});
+}
 
 /**
  * Sessions opened on the data directory at most. chDB runs one operation at a time per session,
@@ -21,6 +68,15 @@ const QUERY_SETTINGS = 'output_format_json_quote_64bit_integers=0';
  * Four covers a page's parallel queries plus a collector insert; the engine's threads are shared.
  */
 export const MAX_SESSIONS = 4;
+
+/**
+ * Nice value of the query threads of background() sessions (collector inserts, the SLA fold). On a
+ * small machine under heavy ingest both cores are busy with inserts, their views, merges and the
+ * fold; Linux gives a nice-0 thread ~9× the CPU share of a nice-10 one, so a dashboard query runs
+ * almost as if the machine were idle, and ingest still gets every cycle the dashboards do not use
+ * (bench/sla.ts). ClickHouse applies it per query (os_threads_nice_value_query) and resets it after.
+ */
+export const BACKGROUND_NICE = 10;
 
 interface Slot {
 	session: Session;
@@ -35,11 +91,20 @@ export class EmbeddedDb implements Db {
 	private inflight = new Set<Promise<unknown>>();
 	readonly path: string;
 
+	private bg: EmbeddedDb | null = null;
+
 	constructor(
 		dataDir: string,
-		private readonly maxSessions = MAX_SESSIONS
+		private readonly maxSessions = MAX_SESSIONS,
+		private readonly nice = 0
 	) {
 		this.path = resolve(dataDir);
+	}
+
+	/** Sessions of their own on the same data dir, at BACKGROUND_NICE (see there). */
+	background(): Db {
+		if (this.nice) return this;
+		return (this.bg ??= new EmbeddedDb(this.path, 2, BACKGROUND_NICE));
 	}
 
 	private async newSlot(): Promise<Slot> {
@@ -49,7 +114,12 @@ export class EmbeddedDb implements Db {
 		})();
 		const { Session } = await this.module;
 		// taken by its opener
-		const slot = { session: new Session(this.path, { connectionArgs: ['--session_timezone=UTC', `--${QUERY_SETTINGS}`] }), busy: 1 };
+		// merges are background work too, whichever session starts the engine
+		const nice = [
+			`--os_threads_nice_value_merge_mutate=${BACKGROUND_NICE}`,
+			...(this.nice ? [`--os_threads_nice_value_query=${this.nice}`, `--os_threads_nice_value_materialized_view=${this.nice}`] : [])
+		];
+		const slot = { session: new Session(this.path, { connectionArgs: ['--session_timezone=UTC', `--${QUERY_SETTINGS}`, `--${MAX_QUERY_SIZE}`, ...nice] }), busy: 1 };
 		this.slots.push(slot);
 		return slot;
 	}
@@ -89,7 +159,7 @@ export class EmbeddedDb implements Db {
 	}
 
 	async query<T>(q: Sql): Promise<T[]> {
-		const r = await this.run((s) => s.queryBindAsync(q.text, q.params, { format: 'JSONEachRow' }));
+		const r = await this.run((s) => s.queryAsync(inline(q), { format: 'JSONEachRow' }));
 		const text = r.text();
 		if (!text) return [];
 		return text
@@ -99,9 +169,7 @@ export class EmbeddedDb implements Db {
 	}
 
 	async exec(q: Sql): Promise<void> {
-		await this.run((s) =>
-			Object.keys(q.params).length ? s.queryBindAsync(q.text, q.params, { format: 'Null' }) : s.queryAsync(q.text, { format: 'Null' })
-		);
+		await this.run((s) => s.queryAsync(inline(q), { format: 'Null' }));
 	}
 
 	async insertRaw(table: string, body: Buffer, opts: RawInsert): Promise<void> {
@@ -127,6 +195,8 @@ export class EmbeddedDb implements Db {
 	}
 
 	async close(): Promise<void> {
+		await this.bg?.close();
+		this.bg = null;
 		// closing a session with an operation still running on it aborts the engine (chdb README)
 		await this.opening?.catch(() => undefined);
 		await Promise.allSettled([...this.inflight]);

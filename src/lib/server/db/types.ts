@@ -23,6 +23,12 @@ export interface Db {
 	insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
 	ping(): Promise<void>;
 	close(): Promise<void>;
+	/**
+	 * The same store for throughput work (collector inserts, the SLA fold): its statements yield the
+	 * CPU to interactive ones (embedded: sessions whose query threads run at a higher nice value).
+	 * Absent: use this handle.
+	 */
+	background?(): Db;
 }
 
 /** A storage failure the caller may retry (the store is unavailable or overloaded). */

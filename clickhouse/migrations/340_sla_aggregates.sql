@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS sla_tx_minute {{on_cluster}} (
     Version UInt64,
     Deleted UInt8
 ) ENGINE = {{engine:sla_tx_minute:ReplacingMergeTree(Version, Deleted)}}
-PARTITION BY toYYYYMM(Minute)
+PARTITION BY toDate(Minute)
 ORDER BY (Flow, Minute)
 TTL Minute + toIntervalDay({{ttl_traces_days}})
 SETTINGS index_granularity = 1024;
@@ -56,8 +56,47 @@ CREATE TABLE IF NOT EXISTS sla_tx_hour {{on_cluster}} (
     Version UInt64,
     Deleted UInt8
 ) ENGINE = {{engine:sla_tx_hour:ReplacingMergeTree(Version, Deleted)}}
-PARTITION BY toYYYYMM(Hour)
+PARTITION BY toDate(Hour)
 ORDER BY (Flow, Hour)
+TTL Hour + toIntervalDay({{ttl_traces_days}})
+SETTINGS index_granularity = 256;
+
+-- Milestones per flow, milestone (from step, to step, whether the to step must have succeeded) and
+-- minute / hour in which the transaction started: arrivals, a DDSketch of latencies, and those still
+-- waiting with the earliest and latest start of their "from" step (pending = waiting longer than the
+-- target, decided when read). Which milestones exist depends on the catalogue: a reader asking for
+-- one that is not built yet reads transactions one by one, and the fold builds it (fold.ts).
+CREATE TABLE IF NOT EXISTS sla_milestone_minute {{on_cluster}} (
+    Flow LowCardinality(String),
+    Spec LowCardinality(String),
+    Minute DateTime,
+    N UInt32,
+    Lat AggregateFunction(quantilesDD(0.01, 0.5, 0.95, 0.99), Float64),
+    Waiting UInt32,
+    WaitMin DateTime64(3),
+    WaitMax DateTime64(3),
+    Version UInt64,
+    Deleted UInt8
+) ENGINE = {{engine:sla_milestone_minute:ReplacingMergeTree(Version, Deleted)}}
+PARTITION BY toDate(Minute)
+ORDER BY (Flow, Spec, Minute)
+TTL Minute + toIntervalDay({{ttl_traces_days}})
+SETTINGS index_granularity = 1024;
+
+CREATE TABLE IF NOT EXISTS sla_milestone_hour {{on_cluster}} (
+    Flow LowCardinality(String),
+    Spec LowCardinality(String),
+    Hour DateTime,
+    N UInt32,
+    Lat AggregateFunction(quantilesDD(0.01, 0.5, 0.95, 0.99), Float64),
+    Waiting UInt32,
+    WaitMin DateTime64(3),
+    WaitMax DateTime64(3),
+    Version UInt64,
+    Deleted UInt8
+) ENGINE = {{engine:sla_milestone_hour:ReplacingMergeTree(Version, Deleted)}}
+PARTITION BY toDate(Hour)
+ORDER BY (Flow, Spec, Hour)
 TTL Hour + toIntervalDay({{ttl_traces_days}})
 SETTINGS index_granularity = 256;
 

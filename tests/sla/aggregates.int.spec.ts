@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db';
 import { fromRiskRows, stepTable } from '../../src/lib/server/sla/breakdowns';
-import { ensureFolded, useAggregates } from '../../src/lib/server/sla/fold';
+import { ensureFolded, fold, useAggregates } from '../../src/lib/server/sla/fold';
+import { milestonesFigures } from '../../src/lib/server/sla/milestones';
 import { txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import { testDb, type TestDb } from '../helpers/db';
 import { Sender } from './send';
@@ -96,5 +97,71 @@ describe('SLA aggregates', () => {
 		const byMinutes = await stepTable(flow, { from: new Date(w.from.getTime() + 1), to: new Date(w.to.getTime() - 1), now: w.now }, t.db);
 		expect(byHours.some((s) => s.spans > 0)).toBe(true);
 		expect(byHours).toEqual(byMinutes);
+	});
+});
+
+describe('SLA milestone aggregates', () => {
+	let t: TestDb;
+	let e: Emitted;
+	const spec = () => {
+		const m = flow.objectives.milestones[0];
+		return { flow: FLOW, from: m.from, to: m.to, targetMs: m.target };
+	};
+	beforeAll(async () => {
+		t = await testDb();
+		e = emitScenario();
+		const send = await Sender.start(t.config, t.db);
+		await send.spans(e.spans);
+		await send.logs(e.logs);
+		await send.close();
+	});
+	afterAll(async () => {
+		useAggregates(t.db, true);
+		await t?.cleanup();
+	});
+
+	it('are built for a milestone once a reader asks for it, and then equal the one-by-one figures', async () => {
+		const to = new Date(Math.ceil(e.window.now.getTime() / MIN) * MIN);
+		const w = { from: new Date(to.getTime() - 24 * 3_600_000), to, now: e.window.now };
+		const exact = await milestonesFigures([spec()], w, 3600, t.db); // asks for the aggregates: not built yet
+		const [{ n }] = await t.db.query<{ n: number }>(sql`SELECT count() AS n FROM sla_milestone_minute FINAL`);
+		expect(n).toBe(0);
+		await fold(t.db); // builds them
+		const [{ n: built }] = await t.db.query<{ n: number }>(sql`SELECT count() AS n FROM sla_milestone_minute FINAL`);
+		expect(built).toBeGreaterThan(0);
+		const agg = await milestonesFigures([spec()], w, 3600, t.db);
+		expect(agg[0].totals.n).toBeGreaterThanOrEqual(e.truth.ack.latencies.length);
+		expect(agg).toEqual(exact);
+		// pending at several "now"s, and per-minute series
+		for (const now of [e.window.now.getTime() - 3 * 3_600_000, e.window.now.getTime() + 3_600_000]) {
+			const w2 = { ...w, now: new Date(now) };
+			const [a, x] = await (async () => {
+				const a = await milestonesFigures([spec()], w2, 60, t.db);
+				useAggregates(t.db, false);
+				const x = await milestonesFigures([spec()], w2, 60, t.db);
+				useAggregates(t.db, true);
+				return [a, x];
+			})();
+			expect(a).toEqual(x);
+		}
+	});
+
+	it('follow later telemetry: an acknowledgement arriving later completes the milestone', async () => {
+		const to = new Date(Math.ceil(e.window.now.getTime() / MIN) * MIN);
+		const w = { from: new Date(to.getTime() - 24 * 3_600_000), to, now: e.window.now };
+		const before = (await milestonesFigures([spec()], w, 0, t.db))[0].totals;
+		const [tx] = await t.db.query<{ c: string; s: number }>(sql`
+			SELECT CorrelationId AS c, toUnixTimestamp64Milli(StepStarts[indexOf(StepNames, 'supplier.send-po')]) AS s FROM sla_transactions FINAL
+			WHERE has(StepNames, 'supplier.send-po') AND NOT has(StepNames, 'supplier.po-ack') LIMIT 1`);
+		await t.db.insertRows('otel_logs', [
+			{ Timestamp: new Date(tx.s + 60_000).toISOString().replace('T', ' ').replace('Z', ''), TraceId: '', SpanId: '', ServiceName: 'edi', Body: 'EDI 855',
+				EventName: 'integration.ack', LogAttributes: { 'integration.flow': FLOW, 'integration.correlation_id': tx.c, 'integration.step': 'supplier.po-ack' } }
+		]);
+		await ensureFolded(t.db, 0);
+		const after = (await milestonesFigures([spec()], w, 0, t.db))[0].totals;
+		expect(after.n).toBe(before.n + 1);
+		useAggregates(t.db, false);
+		expect((await milestonesFigures([spec()], w, 0, t.db))[0].totals).toEqual(after);
+		useAggregates(t.db, true);
 	});
 });

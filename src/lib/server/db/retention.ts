@@ -35,6 +35,8 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'sla_tx_minute', expr: 'Minute', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_hour', expr: 'Hour', setting: 'ttlTracesDays' },
 	{ table: 'sla_step_hour', expr: 'Hour', setting: 'ttlTracesDays' },
+	{ table: 'sla_milestone_minute', expr: 'Minute', setting: 'ttlTracesDays' },
+	{ table: 'sla_milestone_hour', expr: 'Hour', setting: 'ttlTracesDays' },
 	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' }
 ];
 

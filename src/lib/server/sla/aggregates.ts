@@ -82,12 +82,7 @@ GROUP BY Flow, StartMinute`);
 	// the hours of those minutes, from their minute rows
 	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
 	const hourHi = new Date(Math.ceil(t.hi.getTime() / 3_600_000) * 3_600_000);
-	const hours = t.minutes
-		? [...new Set(t.minutes.map((k) => {
-				const i = k.lastIndexOf(SEP);
-				return unitKey(k.slice(0, i), Math.floor(Number(k.slice(i + 1)) / 3600) * 3600);
-			}))]
-		: null;
+	const hours = t.minutes ? hoursOf(t.minutes) : null;
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
@@ -120,5 +115,103 @@ export async function rebuildAll(d: Db, versions: () => bigint, onProgress?: (do
 	for (let i = 0; i < days; i++) {
 		await refreshMinutes(d, { minutes: null, lo: new Date(first + i * DAY), hi: new Date(first + (i + 1) * DAY) }, versions);
 		onProgress?.(i + 1, days);
+	}
+}
+
+/** A milestone as the aggregates know it: flow, and its spec (from, to, whether `to` must have succeeded). */
+export interface MilestoneKey {
+	flow: string;
+	from: string;
+	to: string;
+	requireToSucceeded?: boolean;
+}
+
+const RS = '\x1e';
+export const specOf = (m: MilestoneKey) => `${m.from}${RS}${m.to}${RS}${m.requireToSucceeded ? 1 : 0}`;
+export const coverageOf = (m: MilestoneKey) => `${m.flow}${SEP}${specOf(m)}`;
+export function fromCoverage(c: string): MilestoneKey {
+	const [flow, spec] = c.split(SEP);
+	const [from, to, ok] = spec.split(RS);
+	return { flow, from, to, requireToSucceeded: ok === '1' };
+}
+
+/**
+ * Recompute the milestone rows of `specs` for the minutes of `t` (then their hours): per flow,
+ * milestone and minute the transaction started in, the same rules as milestones.ts reads one by one.
+ */
+export async function refreshMilestones(d: Db, specs: MilestoneKey[], t: Touched, versions: () => bigint): Promise<void> {
+	if (specs.length === 0 || (t.minutes && t.minutes.length === 0)) return;
+	const positions: Record<string, number[]> = {};
+	const byFlow: Record<string, string[]> = {};
+	specs.forEach((m, i) => {
+		(positions[m.flow] ??= []).push(i + 1);
+		(byFlow[m.flow] ??= []).push(specOf(m));
+	});
+	const flows = sql`${{ 'Array(String)': Object.keys(positions) }}`;
+	const range = (col: string, lo: Date, hi: Date) => sql`${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }}`;
+	const specTomb = (table: string, col: string, k: string[], v: bigint) => sql`
+INSERT INTO ${raw(table)} (Flow, Spec, ${raw(col)}, Version, Deleted)
+SELECT f, s, t, ${ver(v)}, 1 FROM (
+	SELECT splitByChar('\\x1F', k)[1] AS f, toDateTime(toUInt32(splitByChar('\\x1F', k)[2])) AS t FROM (SELECT arrayJoin(${keys(k)}) AS k)
+) ARRAY JOIN ${{ 'Map(String, Array(String))': byFlow }}[f] AS s`;
+	const tomb = versions();
+	const rows = versions();
+	await d.exec(sql`
+INSERT INTO sla_milestone_minute (Flow, Spec, Minute, N, Lat, Waiting, WaitMin, WaitMax, Version, Deleted)
+SELECT Flow, ${{ 'Array(String)': specs.map(specOf) }}[mi] AS Spec, StartMinute,
+	count(lat), quantilesDDStateIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL),
+	countIf(lat IS NULL), minIf(fromStart, lat IS NULL), maxIf(fromStart, lat IS NULL), ${ver(rows)}, 0
+FROM (
+	SELECT Flow, StartMinute, mi, indexOf(StepNames, ${{ 'Array(String)': specs.map((m) => m.from) }}[mi]) AS fi, StepStarts[fi] AS fromStart, indexOf(StepNames, ${{ 'Array(String)': specs.map((m) => m.to) }}[mi]) AS ti,
+		if(ti > 0 AND (${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}[mi] = 0 OR StepFailed[ti] = 0), toNullable(StepEnds[ti]), NULL) AS toEnd,
+		if(toEnd IS NULL OR toEnd < fromStart, NULL, (toUnixTimestamp64Nano(assumeNotNull(toEnd)) - toUnixTimestamp64Nano(fromStart)) / 1e6) AS lat
+	FROM (
+		SELECT Flow, StartMinute, StepNames, StepStarts, StepEnds, StepFailed FROM sla_transactions FINAL
+		WHERE Flow IN ${flows} AND ${range('StartMinute', t.lo, t.hi)}${t.minutes ? sql` AND ${KEY_OF('StartMinute')} IN ${keys(t.minutes)}` : sql``}
+	)
+	ARRAY JOIN ${{ 'Map(String, Array(UInt32))': positions }}[Flow] AS mi
+	WHERE fi > 0
+)
+GROUP BY Flow, Spec, StartMinute`);
+	if (t.minutes) await d.exec(specTomb('sla_milestone_minute', 'Minute', t.minutes, tomb));
+
+	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
+	const hourHi = new Date(Math.ceil(t.hi.getTime() / 3_600_000) * 3_600_000);
+	const hours = t.minutes ? hoursOf(t.minutes) : null;
+	const hourTomb = versions();
+	const hourRows = versions();
+	await d.exec(sql`
+INSERT INTO sla_milestone_hour (Flow, Spec, Hour, N, Lat, Waiting, WaitMin, WaitMax, Version, Deleted)
+SELECT Flow, Spec, toStartOfHour(Minute) AS H, sum(N), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(Lat), sum(Waiting),
+	minIf(WaitMin, Waiting > 0), maxIf(WaitMax, Waiting > 0), ${ver(hourRows)}, 0
+FROM sla_milestone_minute FINAL
+WHERE Flow IN ${flows} AND Spec IN ${{ 'Array(String)': [...new Set(specs.map(specOf))] }} AND ${range('Minute', hourLo, hourHi)}
+	${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}
+GROUP BY Flow, Spec, H`);
+	if (hours) await d.exec(specTomb('sla_milestone_hour', 'Hour', hours, hourTomb));
+}
+
+/** The hours (unitKey) of minute keys. */
+function hoursOf(minutes: string[]): string[] {
+	return [
+		...new Set(
+			minutes.map((k) => {
+				const i = k.lastIndexOf(SEP);
+				return unitKey(k.slice(0, i), Math.floor(Number(k.slice(i + 1)) / 3600) * 3600);
+			})
+		)
+	];
+}
+
+/** Build the milestone rows of `specs` over everything folded so far, a day at a time. */
+export async function rebuildMilestones(d: Db, specs: MilestoneKey[], versions: () => bigint): Promise<void> {
+	const [b] = await d.query<{ lo: number; hi: number; n: number }>(sql`
+		SELECT toUInt32(min(StartMinute)) AS lo, toUInt32(max(StartMinute)) AS hi, count() AS n FROM sla_transactions
+		WHERE Flow IN ${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`);
+	if (!b || b.n === 0) return;
+	const DAY = 86_400_000;
+	const first = Math.floor((b.lo * 1000) / DAY) * DAY;
+	for (let t = first; t <= b.hi * 1000; t += DAY) {
+		await refreshMilestones(d, specs, { minutes: null, lo: new Date(t), hi: new Date(t + DAY) }, versions);
 	}
 }

@@ -13,7 +13,7 @@
  */
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
-import { rebuildAll, refreshMinutes, touchedBy } from './aggregates';
+import { coverageOf, fromCoverage, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
 type Source = (typeof SOURCES)[number];
@@ -117,6 +117,10 @@ interface FoldState {
 	aggregated: boolean;
 	/** readers may use them (useAggregates: off to compare with the per-transaction path) */
 	readAggregates: boolean;
+	/** milestones with aggregates (coverageOf), as recorded in sla_fold_state; null until read */
+	covered: Set<string> | null;
+	/** milestones readers asked for: the next fold builds those not covered */
+	wanted: Map<string, MilestoneKey>;
 }
 
 /**
@@ -128,7 +132,7 @@ function state(d: Db): FoldState {
 	const g = globalThis as unknown as Record<symbol, WeakMap<Db, FoldState>>;
 	const all = (g[KEY] ??= new WeakMap());
 	let s = all.get(d);
-	if (!s) all.set(d, (s = { marks: null, running: null, lastStart: 0, lastVersion: 0n, aggregated: false, readAggregates: true }));
+	if (!s) all.set(d, (s = { marks: null, running: null, lastStart: 0, lastVersion: 0n, aggregated: false, readAggregates: true, covered: null, wanted: new Map() }));
 	return s;
 }
 
@@ -162,6 +166,18 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 		}
 		s.aggregated = true;
 	}
+	if (!s.covered) {
+		const rows = await d.query<{ Source: string }>(sql`SELECT DISTINCT Source FROM sla_fold_state WHERE startsWith(Source, 'ms\x1F')`);
+		s.covered = new Set(rows.map((r) => r.Source.slice(3)));
+	}
+	const missing = [...s.wanted.entries()].filter(([k]) => !s.covered!.has(k));
+	if (missing.length) {
+		// milestones new to the catalogue: built over everything folded so far, then kept by each fold
+		await rebuildMilestones(d, missing.map(([, m]) => m), () => nextVersion(s));
+		await d.insertRows('sla_fold_state', missing.map(([k]) => ({ Source: `ms\x1F${k}`, MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
+		for (const [k] of missing) s.covered.add(k);
+	}
+	const milestones = [...s.covered].map(fromCoverage);
 	// the newest block of each rollup now: everything at or below it is committed and visible
 	const tops = await d.query<{ table: Source; top: number }>(sql`
 		SELECT table, max(max_block_number) AS top FROM system.parts
@@ -205,7 +221,9 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 		phases.tombstones += performance.now() - t;
 		// the minutes (and hours) these transactions start in, or started in before moving
 		t = performance.now();
-		await refreshMinutes(d, await touchedBy(d, from, version), () => nextVersion(s));
+		const touched = await touchedBy(d, from, version);
+		await refreshMinutes(d, touched, () => nextVersion(s));
+		await refreshMilestones(d, milestones, touched, () => nextVersion(s));
 		phases.aggregates += performance.now() - t;
 		onProgress?.(i + 1, chunks);
 	}
@@ -248,6 +266,22 @@ export async function ensureFolded(d: Db = db(), maxAgeMs = config().slaFreshnes
 export function aggregatesReady(d: Db = db()): boolean {
 	const s = state(d);
 	return s.aggregated && s.readAggregates;
+}
+
+/**
+ * Whether the aggregates of these milestones can be read. Those not built yet are noted, and the
+ * next fold builds them (a reader meanwhile reads transactions one by one).
+ */
+export function milestonesReady(d: Db, keys: MilestoneKey[]): boolean {
+	const s = state(d);
+	let ready = s.aggregated && s.readAggregates && s.covered !== null;
+	for (const m of keys) {
+		const k = coverageOf(m);
+		if (s.covered?.has(k)) continue;
+		ready = false;
+		s.wanted.set(k, { flow: m.flow, from: m.from, to: m.to, requireToSucceeded: !!m.requireToSucceeded });
+	}
+	return ready;
 }
 
 /** Let readers use the aggregates (default) or read transactions one by one (tests compare both). */

@@ -4,9 +4,9 @@
  * belongs to the window its "from" step first started in; it is pending while the "to" step has not
  * happened, and counted in `pending` once it has waited longer than its target.
  */
-import { config } from '../config';
-import { db, sql, type Db } from '../db';
-import { ensureFolded } from './fold';
+import { db, raw, sql, type Db } from '../db';
+import { specOf } from './aggregates';
+import { ensureFolded, milestonesReady } from './fold';
 import { toIso } from './kpis';
 import type { Window } from './transactions';
 
@@ -50,52 +50,26 @@ export async function milestoneFigures(m: MilestoneSpec, w: Window, bucketSecond
 }
 
 /**
- * Several milestones (of any flows) in one pass over sla_transactions (kept by the fold): each
- * transaction carries its steps' first start / first end / failed as parallel arrays, and is
- * ARRAY JOINed to the milestones of its flow whose "from" step it has. A transaction can only hold
- * a milestone of the window if it started before the window's end and some step of it first started
- * inside it (LastStepStart), and at most the look-back before the window.
+ * Several milestones (of any flows) in one call. A milestone belongs to the window its transaction
+ * started in, like every other figure of the flow (README.md). For minute-aligned windows whose
+ * milestones have aggregates (migration 340, kept by the fold), they are merged from whole hours and
+ * the minutes of the edge hours; otherwise, and when the "pending" threshold falls among a unit's
+ * waiting milestones, transactions are read one by one (and the fold is asked to build the missing
+ * aggregates).
  */
 export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucketSeconds = 0, d: Db = db()): Promise<MilestoneResult[]> {
 	const out: MilestoneResult[] = specs.map(() => ({ totals: { ...EMPTY_MILESTONE }, series: [] }));
 	if (specs.length === 0) return out;
 	await ensureFolded(d);
-	const lookback = new Date(w.from.getTime() - config().slaLookbackDays * 86_400_000);
-	// flow → its milestones' positions (1-based): a map lookup per row, not a lambda over every spec
-	const positions: Record<string, number[]> = {};
-	specs.forEach((m, i) => (positions[m.flow] ??= []).push(i + 1));
-	const byFlow = sql`${{ 'Map(String, Array(UInt32))': positions }}`;
-	const fromSteps = sql`${{ 'Array(String)': specs.map((m) => m.from) }}`;
-	const toSteps = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
-	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
-	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
-	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
-	// the candidate transactions first (FINAL over key columns and a few light ones, filtered before
-	// any array is touched), then one row per (transaction, milestone of its flow)
-	const inner = sql`
-		SELECT mi, CorrelationId, StepStarts[indexOf(StepNames, ${fromSteps}[mi])] AS fromStart,
-			indexOf(StepNames, ${toSteps}[mi]) AS ti,
-			if(ti > 0 AND (${okTo}[mi] = 0 OR StepFailed[ti] = 0), toNullable(StepEnds[ti]), NULL) AS toEnd
-		FROM (
-			SELECT Flow, CorrelationId, StepNames, StepStarts, StepEnds, StepFailed
-			FROM sla_transactions FINAL
-			WHERE Flow IN ${flowSet}
-				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': lookback }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}
-				AND LastStepStart >= ${{ 'DateTime64(3)': w.from }}
-		)
-		ARRAY JOIN ${byFlow}[Flow] AS mi
-		WHERE fromStart >= ${{ 'DateTime64(3)': w.from }} AND fromStart < ${{ 'DateTime64(3)': w.to }}`;
-	const figures = sql`
-		count(lat) AS n,
-		countIf(lat IS NULL AND dateDiff('millisecond', fromStart, ${{ 'DateTime64(3)': w.now }}) > ${target}[mi]) AS pending,
-		quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL) AS q`;
-	const lat = sql`if(toEnd IS NULL OR toEnd < fromStart, NULL, (toUnixTimestamp64Nano(assumeNotNull(toEnd)) - toUnixTimestamp64Nano(fromStart)) / 1e6) AS lat`;
-	const rows = await d.query<Row>(
-		bucketSeconds > 0
-			? sql`SELECT mi, toStartOfInterval(fromStart, toIntervalSecond(${{ UInt32: bucketSeconds }})) AS b, grouping(b) AS g, ${figures}
-				FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY GROUPING SETS ((mi), (mi, b)) ORDER BY mi, b`
-			: sql`SELECT mi, '' AS b, 1 AS g, ${figures} FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY mi`
-	);
+	const aligned = w.from.getTime() % 60_000 === 0 && w.to.getTime() % 60_000 === 0 && bucketSeconds % 60 === 0;
+	if (milestonesReady(d, specs) && aligned) {
+		const rows = await fromAggregates(specs, w, bucketSeconds, d);
+		if (rows) return collect(out, rows, bucketSeconds);
+	}
+	return collect(out, await oneByOne(specs, w, bucketSeconds, d), bucketSeconds);
+}
+
+function collect(out: MilestoneResult[], rows: Row[], bucketSeconds: number): MilestoneResult[] {
 	const conv = (r: Row): MilestoneFigures => {
 		const q = (v: number | undefined) => (r.n > 0 && v !== undefined && Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null);
 		return { n: r.n, pending: r.pending, p50: q(r.q[0]), p95: q(r.q[1]), p99: q(r.q[2]) };
@@ -108,6 +82,72 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 		else o.totals = conv(r);
 	}
 	return out;
+}
+
+const grouped = (bucketSeconds: number, col: string) =>
+	bucketSeconds > 0
+		? { b: sql`toStartOfInterval(${raw(col)}, toIntervalSecond(${{ UInt32: bucketSeconds }})) AS b, grouping(b) AS g`, by: raw('GROUPING SETS ((mi), (mi, b))') }
+		: { b: raw(`'' AS b, 1 AS g`), by: raw('mi') };
+
+/** From sla_milestone_hour / _minute; null when some unit's waiting milestones straddle the pending threshold. */
+async function fromAggregates(specs: MilestoneSpec[], w: Window, bucketSeconds: number, d: Db): Promise<Row[] | null> {
+	const positions: Record<string, number[]> = {};
+	specs.forEach((m, i) => (positions[`${m.flow}\x1f${specOf(m)}`] ??= []).push(i + 1));
+	const t = (v: Date) => sql`${{ 'DateTime64(3)': v }}`;
+	const flows = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
+	const specSet = sql`${{ 'Array(String)': [...new Set(specs.map(specOf))] }}`;
+	const hoursOk = bucketSeconds === 0 || bucketSeconds % 3600 === 0;
+	const whole = (h: string) => sql`${raw(h)} >= ${t(w.from)} AND ${raw(h)} + 3600 <= ${t(w.to)}`;
+	const threshold = sql`subtractMilliseconds(${t(w.now)}, toInt64(${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}[mi]))`;
+	const { b, by } = grouped(bucketSeconds, 'T');
+	const rows = await d.query<Row & { straddling: number }>(sql`
+		SELECT mi, ${b}, sum(N) AS n, quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(Lat) AS q,
+			sum(if(Waiting > 0 AND WaitMax < ${threshold}, Waiting, 0)) AS pending,
+			countIf(Waiting > 0 AND WaitMin < ${threshold} AND WaitMax >= ${threshold}) AS straddling
+		FROM (
+			SELECT Flow, Spec, Hour AS T, N, Lat, Waiting, WaitMin, WaitMax FROM sla_milestone_hour FINAL
+			WHERE ${hoursOk ? sql`1` : sql`0`} AND Flow IN ${flows} AND Spec IN ${specSet} AND ${whole('Hour')}
+			UNION ALL
+			SELECT Flow, Spec, Minute AS T, N, Lat, Waiting, WaitMin, WaitMax FROM sla_milestone_minute FINAL
+			WHERE Flow IN ${flows} AND Spec IN ${specSet} AND Minute >= ${t(w.from)} AND Minute < ${t(w.to)}
+				AND NOT (${hoursOk ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})
+		)
+		ARRAY JOIN ${{ 'Map(String, Array(UInt32))': positions }}[concat(Flow, '\x1F', Spec)] AS mi
+		GROUP BY ${by} ORDER BY mi, b`);
+	return rows.some((r) => r.straddling > 0) ? null : rows;
+}
+
+/** One row per (transaction of the window, milestone of its flow) from sla_transactions. */
+async function oneByOne(specs: MilestoneSpec[], w: Window, bucketSeconds: number, d: Db): Promise<Row[]> {
+	// flow → its milestones' positions (1-based): a map lookup per row, not a lambda over every spec
+	const positions: Record<string, number[]> = {};
+	specs.forEach((m, i) => (positions[m.flow] ??= []).push(i + 1));
+	const byFlow = sql`${{ 'Map(String, Array(UInt32))': positions }}`;
+	const fromSteps = sql`${{ 'Array(String)': specs.map((m) => m.from) }}`;
+	const toSteps = sql`${{ 'Array(String)': specs.map((m) => m.to) }}`;
+	const okTo = sql`${{ 'Array(UInt8)': specs.map((m) => (m.requireToSucceeded ? 1 : 0)) }}`;
+	const target = sql`${{ 'Array(Float64)': specs.map((m) => m.targetMs) }}`;
+	const flowSet = sql`${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`;
+	const inner = sql`
+		SELECT mi, Start, StepStarts[fi] AS fromStart, indexOf(StepNames, ${toSteps}[mi]) AS ti,
+			if(ti > 0 AND (${okTo}[mi] = 0 OR StepFailed[ti] = 0), toNullable(StepEnds[ti]), NULL) AS toEnd
+		FROM (
+			SELECT Flow, Start, StepNames, StepStarts, StepEnds, StepFailed
+			FROM sla_transactions FINAL
+			WHERE Flow IN ${flowSet}
+				AND StartMinute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND StartMinute < ${{ 'DateTime64(3)': w.to }}
+				AND Start >= ${{ 'DateTime64(3)': w.from }} AND Start < ${{ 'DateTime64(3)': w.to }}
+		)
+		ARRAY JOIN ${byFlow}[Flow] AS mi
+		WHERE (indexOf(StepNames, ${fromSteps}[mi]) AS fi) > 0`;
+	const lat = sql`if(toEnd IS NULL OR toEnd < fromStart, NULL, (toUnixTimestamp64Nano(assumeNotNull(toEnd)) - toUnixTimestamp64Nano(fromStart)) / 1e6) AS lat`;
+	const { b, by } = grouped(bucketSeconds, 'Start');
+	return d.query<Row>(sql`
+		SELECT mi, ${b}, count(lat) AS n,
+			-- waiting longer than the target: the from step started before now − target (as in fromAggregates)
+			countIf(lat IS NULL AND fromStart < subtractMilliseconds(${{ 'DateTime64(3)': w.now }}, toInt64(${target}[mi]))) AS pending,
+			quantilesDDIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL) AS q
+		FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY ${by} ORDER BY mi, b`);
 }
 
 /** Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute. */

@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS sla_tx_hour {{on_cluster}} (
     DelayN UInt32,
     Delay AggregateFunction(quantilesDD(0.01, 0.5, 0.95), Float64),
     FailedAmount Map(LowCardinality(String), Float64),
+    SucceededAmount Map(LowCardinality(String), Float64),
+    Reached Map(LowCardinality(String), UInt32),
+    ReachedAmount Map(String, Float64),
     Version UInt64,
     Deleted UInt8
 ) ENGINE = {{engine:sla_tx_hour:ReplacingMergeTree(Version, Deleted)}}

@@ -40,7 +40,7 @@ const COLUMNS = `Flow, Minute, Total, Succeeded, Failed, Duplicates, Replays, E2
 const HOUR_FIGURES = raw(`
 	sum(Total), sum(Succeeded), sum(Failed), sum(Duplicates), sum(Replays),
 	sum(E2EN), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(E2E), sum(DelayN), quantilesDDMergeState(0.01, 0.5, 0.95)(Delay),
-	sumMap(FailedAmount)`);
+	sumMap(FailedAmount), sumMap(SucceededAmount), sumMap(Reached), sumMap(ReachedAmount)`);
 
 const ver = (v: bigint) => sql`${{ UInt64: String(v) }}`;
 const keys = (k: string[]) => sql`${{ 'Array(String)': k }}`;
@@ -86,7 +86,8 @@ GROUP BY Flow, StartMinute`);
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
-INSERT INTO sla_tx_hour (Flow, Hour, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount, Version, Deleted)
+INSERT INTO sla_tx_hour (Flow, Hour, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount,
+	SucceededAmount, Reached, ReachedAmount, Version, Deleted)
 SELECT Flow, toStartOfHour(Minute) AS H, ${HOUR_FIGURES}, ${ver(hourRows)}, 0
 FROM sla_tx_minute FINAL
 WHERE ${range('Minute', hourLo, hourHi)}${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}

@@ -5,7 +5,7 @@
  * Quantiles use ClickHouse's quantilesDD (DDSketch) with relative accuracy 0.01: a reported
  * quantile is within 1% of the value of a data point at that rank (see README.md).
  */
-import { db, raw, sql, type Db, type Sql } from '../db';
+import { db, join, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
@@ -248,23 +248,26 @@ async function fromAggregates(
 	const grouping = fullSeries ? raw('GROUPING SETS ((Flow, cur), (Flow, cur, b))') : raw('Flow, cur');
 	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
 	const columns = raw(`Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount`);
-	/** hours wholly inside [from, to) and not cut by `cut`, then the minutes of every other hour */
-	const units = (from: Date, to: Date, cut: Date | null, cols: Sql) => {
-		const whole = (h: string) =>
-			sql`${raw(h)} >= ${t(from)} AND ${raw(h)} + 3600 <= ${t(to)}${cut ? sql` AND NOT (${raw(h)} < ${t(cut)} AND ${raw(h)} + 3600 > ${t(cut)})` : sql``}`;
+	/**
+	 * Hours wholly inside [from, to) and not cut by any of `cuts` (per-row expressions: the border
+	 * between the periods, a flow's stuck threshold), then the minutes of every other hour. L is the
+	 * unit's length in seconds.
+	 */
+	const units = (from: Date, to: Date, cuts: Sql[], cols: Sql, hours = hoursOk) => {
+		const whole = (h: string) => sql`${raw(h)} >= ${t(from)} AND ${raw(h)} + 3600 <= ${t(to)}${join(cuts.map((c) => sql` AND NOT (${raw(h)} < ${c} AND ${raw(h)} + 3600 > ${c})`), '')}`;
 		return sql`
-			SELECT Flow, Hour AS T, ${cols} FROM sla_tx_hour FINAL
-			WHERE ${hoursOk ? sql`1` : sql`0`} AND Flow IN ${ids} AND ${whole('Hour')}
+			SELECT Flow, Hour AS T, 3600 AS L, ${cols} FROM sla_tx_hour FINAL
+			WHERE ${hours ? sql`1` : sql`0`} AND Flow IN ${ids} AND ${whole('Hour')}
 			UNION ALL
-			SELECT Flow, Minute AS T, ${cols} FROM sla_tx_minute FINAL
-			WHERE Flow IN ${ids} AND Minute >= ${t(from)} AND Minute < ${t(to)} AND NOT (${hoursOk ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})`;
+			SELECT Flow, Minute AS T, 60 AS L, ${cols} FROM sla_tx_minute FINAL
+			WHERE Flow IN ${ids} AND Minute >= ${t(from)} AND Minute < ${t(to)} AND NOT (${hours ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})`;
 	};
 	const main = d.query<Omit<Row, 'varCur'> & { cur: number; failedCur: Record<string, number> }>(sql`
 		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g,
 			sum(Total) AS total, sum(Succeeded) AS succeeded, sum(Failed) AS failed, sum(Duplicates) AS duplicates, sum(Replays) AS replays,
 			sum(E2EN) AS e2eN, quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(E2E) AS e2e, sum(DelayN) AS delayN,
 			quantilesDDMerge(0.01, 0.5, 0.95)(Delay) AS delay, sumMap(FailedAmount) AS failedCur
-		FROM (${units(lo, w.to, previous ? w.from : null, columns)})
+		FROM (${units(lo, w.to, previous ? [t(w.from)] : [], columns)})
 		GROUP BY ${grouping} ORDER BY Flow, b`);
 
 	// stuck: succeeded transactions that did not reach the flow's end step, older than its limit
@@ -278,11 +281,12 @@ async function fromAggregates(
 		? d.query<{ Flow: string; cur: number; b: string; g: number; n: number; amounts: Record<string, number> }>(sql`
 		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g, sum(k) AS n, sumMap(amt) AS amounts
 		FROM (
-			SELECT Flow, Minute AS T, toInt64(Succeeded) - toInt64(Reached[${endOf}]) AS k,
+			-- whole units (hours, else minutes) older than the threshold as a whole
+			SELECT Flow, T, toInt64(Succeeded) - toInt64(Reached[${endOf}]) AS k,
 				mapSubtract(CAST(SucceededAmount, 'Map(String, Float64)'),
-					mapApply((k, v) -> (substring(k, length(${endOf}) + 2), v), mapFilter((k, v) -> startsWith(k, concat(${endOf}, '\x1F')), ReachedAmount))) AS amt
-			FROM sla_tx_minute FINAL
-			WHERE Flow IN ${stuckIds} AND Minute >= ${t(lo)} AND Minute < ${t(w.to)} AND Minute + 60 <= ${threshold}
+					mapApply((k, v) -> (substring(k, length(${endOf}) + 2), v), mapFilter((k, v) -> startsWith(k, concat(${endOf}, '\\x1F')), ReachedAmount))) AS amt
+			FROM (${units(lo, w.to, [...(previous ? [t(w.from)] : []), threshold], raw('Succeeded, Reached, SucceededAmount, ReachedAmount'), hoursOk && stuckFlows.length > 0)})
+			WHERE Flow IN ${stuckIds} AND T + L <= ${threshold}
 			UNION ALL
 			-- the minute the threshold falls in: its transactions one by one
 			SELECT Flow, StartMinute AS T, toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
@@ -301,7 +305,7 @@ async function fromAggregates(
 			? d.query<{ Flow: string; ts: number[]; totals: number[]; failed: number[] }>(sql`
 		SELECT Flow, groupArray(k) AS ts, groupArray(n) AS totals, groupArray(f) AS failed FROM (
 			SELECT Flow, toUInt32(toStartOfInterval(T, toIntervalSecond(${{ UInt32: bucketSeconds }}))) AS k, sum(Total) AS n, sum(Failed) AS f
-			FROM (${bucketSeconds % 3600 === 0 ? units(w.from, w.to, null, raw('Total, Failed')) : sql`SELECT Flow, Minute AS T, Total, Failed FROM sla_tx_minute FINAL WHERE Flow IN ${ids} AND Minute >= ${t(w.from)} AND Minute < ${t(w.to)}`})
+			FROM (${bucketSeconds % 3600 === 0 ? units(w.from, w.to, [], raw('Total, Failed')) : sql`SELECT Flow, Minute AS T, Total, Failed FROM sla_tx_minute FINAL WHERE Flow IN ${ids} AND Minute >= ${t(w.from)} AND Minute < ${t(w.to)}`})
 			GROUP BY Flow, k
 		) GROUP BY Flow`)
 			: Promise.resolve([]);

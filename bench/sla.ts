@@ -20,7 +20,8 @@ import { migrate } from '../src/lib/server/db/migrate';
 import { parseCatalogue } from '../src/lib/server/flows/catalogue';
 import { flowPage } from '../src/lib/server/sla/flow-page';
 import { overview } from '../src/lib/server/sla/overview';
-import { fold, startFolding } from '../src/lib/server/sla/fold';
+import { milestoneKeysOf } from '../src/lib/server/sla/aggregates';
+import { fold, milestonesReady, startFolding } from '../src/lib/server/sla/fold';
 import { parseRange } from '../src/lib/server/sla/range';
 
 const SPANS = Number(process.env.SPANS ?? 10_000_000);
@@ -113,7 +114,9 @@ async function main() {
 			AND table IN ('otel_traces', 'sla_tx_traces', 'sla_tx_steps', 'sla_step_minute', 'sla_dead_letters_minute') GROUP BY table ORDER BY table`);
 	console.log(rollups.map((r) => `  ${r.table}: ${r.rows.toLocaleString()} rows`).join('\n'));
 
-	// the first fold of the dataset (what `syncscope start` does after upgrading to migration 330)
+	// the first fold of the dataset (what `syncscope start` does after upgrading to migrations 330 and
+	// 340, with the catalogue's milestones registered as startFolding does)
+	milestonesReady(db, milestoneKeysOf(flows));
 	const f0 = performance.now();
 	const first = await fold(db, (done, days) => process.stdout.write(`\r  first fold: ${done}/${days} chunks`));
 	const firstFoldSeconds = (performance.now() - f0) / 1000;
@@ -129,7 +132,8 @@ async function main() {
 			if (!timing || r.transactions === 0) return;
 			foldTimes.push(r.ms);
 			lastFoldRows = r.transactions;
-		}
+		},
+		() => flows
 	);
 
 	// concurrent ingest: fresh spans at INGEST_RATE, in TICKS inserts per second, on the store's

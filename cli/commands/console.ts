@@ -9,6 +9,7 @@ import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startFolding } from '../../src/lib/server/sla/fold';
+import { catalogue } from '../../src/lib/server/flows/catalogue';
 import { followCatalogue } from '../../src/lib/server/flows/versions';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { checkSchema, describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
@@ -33,7 +34,7 @@ export async function run(): Promise<void> {
 	const stopAutoRetry = config.runScheduler ? startAutoRetry() : () => {};
 	const alerts = config.runScheduler ? startAlerts({ db }) : { stop() {} };
 	// other consoles fold on demand when their figures are older than SYNCSCOPE_SLA_FRESHNESS_MS
-	const stopFolding = config.runScheduler ? startFolding(db, (m) => log.info(m)) : async () => {};
+	const stopFolding = config.runScheduler ? startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows) : async () => {};
 	log.info('console ready', { port: web.port, store: describeStore(config) });
 	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));
 	onShutdown(log, async () => {

@@ -14,6 +14,7 @@ import { describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../l
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { startFolding } from '../../src/lib/server/sla/fold';
+import { catalogue } from '../../src/lib/server/flows/catalogue';
 
 export interface Syncscope {
 	config: Config;
@@ -41,7 +42,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	const web = await startConsole(config);
 	const stopAutoRetry = startAutoRetry();
 	const alerts = startAlerts({ db });
-	const stopFolding = startFolding(db, (m) => log.info(m));
+	const stopFolding = startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows);
 	return {
 		config,
 		db,

@@ -8,6 +8,10 @@
 -- writes a tombstone for every minute/hour it recomputes and then, with a higher version, the rows
 -- of those that still have transactions, so a minute emptied by a moved start disappears.
 --
+-- Smaller granules than usual: a read deserializes the sketch states of every row of the granules it
+-- touches, and a flow page reads one flow's hours while the overview reads a few hours of every flow
+-- (much smaller ones make primary-key analysis, done for every query, the larger cost).
+--
 -- Only what does not depend on the flow catalogue or on "now" is stored. "Stuck" needs both (the
 -- end step, how old): the minute rows keep the succeeded transactions per step they reached, with
 -- their amounts, so a reader can take those that did not reach the flow's end step.
@@ -38,7 +42,7 @@ CREATE TABLE IF NOT EXISTS sla_tx_minute {{on_cluster}} (
 PARTITION BY toDate(Minute)
 ORDER BY (Flow, Minute)
 TTL Minute + toIntervalDay({{ttl_traces_days}})
-SETTINGS index_granularity = 1024;
+SETTINGS index_granularity = 256;
 
 CREATE TABLE IF NOT EXISTS sla_tx_hour {{on_cluster}} (
     Flow LowCardinality(String),
@@ -62,7 +66,7 @@ CREATE TABLE IF NOT EXISTS sla_tx_hour {{on_cluster}} (
 PARTITION BY toDate(Hour)
 ORDER BY (Flow, Hour)
 TTL Hour + toIntervalDay({{ttl_traces_days}})
-SETTINGS index_granularity = 256;
+SETTINGS index_granularity = 128;
 
 -- Milestones per flow, milestone (from step, to step, whether the to step must have succeeded) and
 -- minute / hour in which the transaction started: arrivals, a DDSketch of latencies, and those still
@@ -84,7 +88,7 @@ CREATE TABLE IF NOT EXISTS sla_milestone_minute {{on_cluster}} (
 PARTITION BY toDate(Minute)
 ORDER BY (Flow, Spec, Minute)
 TTL Minute + toIntervalDay({{ttl_traces_days}})
-SETTINGS index_granularity = 1024;
+SETTINGS index_granularity = 256;
 
 CREATE TABLE IF NOT EXISTS sla_milestone_hour {{on_cluster}} (
     Flow LowCardinality(String),
@@ -101,7 +105,7 @@ CREATE TABLE IF NOT EXISTS sla_milestone_hour {{on_cluster}} (
 PARTITION BY toDate(Hour)
 ORDER BY (Flow, Spec, Hour)
 TTL Hour + toIntervalDay({{ttl_traces_days}})
-SETTINGS index_granularity = 256;
+SETTINGS index_granularity = 128;
 
 -- sla_step_hour: sla_step_minute per hour (the 7-day step table merges 168 sketches per step, not
 -- 10,080), kept by a view on sla_step_minute's inserts and filled once from it here.

@@ -10,6 +10,7 @@
  * moved earlier) disappears, and a reader never sees a recomputed minute missing.
  */
 import { raw, sql, type Db, type Sql } from '../db';
+import type { Flow } from '../flows/schema';
 
 const SEP = '\x1f';
 
@@ -125,6 +126,15 @@ export interface MilestoneKey {
 	from: string;
 	to: string;
 	requireToSucceeded?: boolean;
+}
+
+/** The milestones of a catalogue that have aggregates: each flow's milestones and its own start → end step. */
+export function milestoneKeysOf(flows: Flow[]): MilestoneKey[] {
+	return flows.flatMap((f) => {
+		const { startStep, endStep, milestones } = f.objectives;
+		const own = startStep && endStep ? [{ flow: f.id, from: startStep, to: endStep, requireToSucceeded: true }] : [];
+		return [...milestones.map((m) => ({ flow: f.id, from: m.from, to: m.to })), ...own];
+	});
 }
 
 const RS = '\x1e';

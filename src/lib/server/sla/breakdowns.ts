@@ -6,7 +6,7 @@
 import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { ensureFolded } from './fold';
-import { atRiskRows, type RiskRow } from './kpis';
+import { atRiskRows, minuteRanges, type RiskRow } from './kpis';
 import type { Window } from './transactions';
 
 export interface Slice {
@@ -87,10 +87,10 @@ export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<St
 		SELECT Step, uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed,
 			quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(DurationMs) AS q
 		FROM (
-			SELECT Step, Spans, FailedSpans, DurationMs FROM sla_step_hour WHERE ${aligned ? sql`1` : sql`0`} AND Flow = ${flowId} AND ${whole('Hour')}
+			SELECT Step, Spans, FailedSpans, DurationMs FROM sla_step_hour WHERE ${aligned ? sql`1` : sql`0`} AND Flow = ${flowId} AND Hour >= ${from} AND Hour < ${to} AND identity(${whole('Hour')})
 			UNION ALL
 			SELECT Step, Spans, FailedSpans, DurationMs FROM sla_step_minute
-			WHERE Flow = ${flowId} AND Minute >= toStartOfMinute(${from}) AND Minute < ${to} AND NOT (${aligned ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})
+			WHERE Flow = ${flowId} AND Minute >= toStartOfMinute(${from}) AND Minute < ${to} AND (${aligned ? minuteRanges(w.from, w.to, [], true) : sql`1`}) AND identity(NOT (${aligned ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')}))
 		)
 		GROUP BY Step`);
 	const byStep = new Map(rows.map((r) => [r.Step, r]));

@@ -13,7 +13,8 @@
  */
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
-import { coverageOf, fromCoverage, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey } from './aggregates';
+import type { Flow } from '../flows/schema';
+import { coverageOf, fromCoverage, milestoneKeysOf, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey, type Touched } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
 type Source = (typeof SOURCES)[number];
@@ -200,6 +201,9 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 	const phases = { keys: performance.now() - t0, bounds: 0, write: 0, tombstones: 0, aggregates: 0 };
 	const lookback = config().slaLookbackDays * 86_400_000;
 	const chunks = Math.ceil(keys.length / CHUNK);
+	const allTouched = new Set<string>();
+	let touchedLo = Infinity;
+	let touchedHi = -Infinity;
 	for (let i = 0; i < chunks; i++) {
 		const part = keys.slice(i * CHUNK, (i + 1) * CHUNK);
 		const chunk: Key[] = part.map((k) => keyOf(k.Flow, k.CorrelationId));
@@ -222,11 +226,28 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 		// the minutes (and hours) these transactions start in, or started in before moving
 		t = performance.now();
 		const touched = await touchedBy(d, from, version);
-		await refreshMinutes(d, touched, () => nextVersion(s));
-		await refreshMilestones(d, milestones, touched, () => nextVersion(s));
+		for (const k of touched.minutes ?? []) allTouched.add(k);
+		touchedLo = Math.min(touchedLo, touched.lo.getTime());
+		touchedHi = Math.max(touchedHi, touched.hi.getTime());
 		phases.aggregates += performance.now() - t;
 		onProgress?.(i + 1, chunks);
 	}
+	// the aggregates of every touched minute: by key, or a day at a time over their range when there
+	// are many (a backlog after a restart or an upgrade: cheaper than recomputing minutes per chunk)
+	const t1 = performance.now();
+	const DAY = 86_400_000;
+	const ranges: Touched[] =
+		allTouched.size <= 50_000
+			? [{ minutes: [...allTouched], lo: new Date(touchedLo), hi: new Date(touchedHi) }]
+			: Array.from({ length: Math.ceil((touchedHi - Math.floor(touchedLo / DAY) * DAY) / DAY) }, (_, i) => {
+					const start = Math.floor(touchedLo / DAY) * DAY + i * DAY;
+					return { minutes: null, lo: new Date(start), hi: new Date(start + DAY) };
+				});
+	for (const r of ranges) {
+		await refreshMinutes(d, r, () => nextVersion(s));
+		await refreshMilestones(d, milestones, r, () => nextVersion(s));
+	}
+	phases.aggregates += performance.now() - t1;
 	await d.insertRows('sla_fold_state', SOURCES.map((src) => ({ Source: src, MaxBlock: next[src], At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
 	s.marks = next;
 	s.lastStart = started;
@@ -298,12 +319,19 @@ export function foldedAt(d: Db = db()): number {
  * Fold every half of slaFreshnessMs in the background (from `syncscope start` and the scheduler
  * console). Returns a stop function that waits for a running fold.
  */
-export function startFolding(d: Db = db(), log: (msg: string) => void = () => {}, onFold?: (r: FoldResult) => void): () => Promise<void> {
+export function startFolding(
+	d: Db = db(),
+	log: (msg: string) => void = () => {},
+	onFold?: (r: FoldResult) => void,
+	/** the catalogue's flows: their milestones' aggregates are built before a page asks for them */
+	flows?: () => Flow[]
+): () => Promise<void> {
 	const interval = Math.max(500, config().slaFreshnessMs / 2);
 	let stopped = false;
 	let timer: NodeJS.Timeout | null = null;
 	const loop = async () => {
 		try {
+			if (flows) milestonesReady(d, milestoneKeysOf(flows()));
 			// a first fold of a large existing dataset (after upgrading) reports its progress
 			const r = await fold(d, (done, of) => of > 5 && log(`sla fold: ${done} of ${of} parts of ${CHUNK.toLocaleString()} transactions`));
 			onFold?.(r);

@@ -249,25 +249,31 @@ async function fromAggregates(
 	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
 	const columns = raw(`Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount`);
 	/**
-	 * Hours wholly inside [from, to) and not cut by any of `cuts` (per-row expressions: the border
-	 * between the periods, a flow's stuck threshold), then the minutes of every other hour. L is the
+	 * Hours wholly inside [from, to) and not cut by any of `cuts` (the border between the periods, a
+	 * flow's stuck threshold: per-row expressions, with their values here), then the minutes of every
+	 * other hour. Those minutes are also named as time ranges, so only their granules are read (a
+	 * per-row test alone would read, and merge for FINAL, every minute row of the window). L is the
 	 * unit's length in seconds.
 	 */
-	const units = (from: Date, to: Date, cuts: Sql[], cols: Sql, hours = hoursOk) => {
-		const whole = (h: string) => sql`${raw(h)} >= ${t(from)} AND ${raw(h)} + 3600 <= ${t(to)}${join(cuts.map((c) => sql` AND NOT (${raw(h)} < ${c} AND ${raw(h)} + 3600 > ${c})`), '')}`;
+	const units = (from: Date, to: Date, cuts: { expr: Sql; at: Date[] }[], cols: Sql, hours = hoursOk) => {
+		const notCut = (h: string) => join(cuts.map((c) => sql` AND NOT (${raw(h)} < ${c.expr} AND ${raw(h)} + 3600 > ${c.expr})`), '');
+		const whole = (h: string) => sql`${raw(h)} >= ${t(from)} AND ${raw(h)} + 3600 <= ${t(to)}${notCut(h)}`;
+		// identity(): the per-row tests stay out of primary-key analysis, which would otherwise walk
+		// every mark of every part with them (planning took 20–50 ms, more than reading)
 		return sql`
 			SELECT Flow, Hour AS T, 3600 AS L, ${cols} FROM sla_tx_hour FINAL
-			WHERE ${hours ? sql`1` : sql`0`} AND Flow IN ${ids} AND ${whole('Hour')}
+			WHERE ${hours ? sql`1` : sql`0`} AND Flow IN ${ids} AND Hour >= ${t(from)} AND Hour < ${t(to)} AND identity(${whole('Hour')})
 			UNION ALL
 			SELECT Flow, Minute AS T, 60 AS L, ${cols} FROM sla_tx_minute FINAL
-			WHERE Flow IN ${ids} AND Minute >= ${t(from)} AND Minute < ${t(to)} AND NOT (${hours ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})`;
+			WHERE Flow IN ${ids} AND (${minuteRanges(from, to, cuts.flatMap((c) => c.at), hours)})
+				AND identity(NOT (${hours ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')}))`;
 	};
 	const main = d.query<Omit<Row, 'varCur'> & { cur: number; failedCur: Record<string, number> }>(sql`
 		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g,
 			sum(Total) AS total, sum(Succeeded) AS succeeded, sum(Failed) AS failed, sum(Duplicates) AS duplicates, sum(Replays) AS replays,
 			sum(E2EN) AS e2eN, quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(E2E) AS e2e, sum(DelayN) AS delayN,
 			quantilesDDMerge(0.01, 0.5, 0.95)(Delay) AS delay, sumMap(FailedAmount) AS failedCur
-		FROM (${units(lo, w.to, previous ? [t(w.from)] : [], columns)})
+		FROM (${units(lo, w.to, previous ? [{ expr: t(w.from), at: [w.from] }] : [], columns)})
 		GROUP BY ${grouping} ORDER BY Flow, b`);
 
 	// stuck: succeeded transactions that did not reach the flow's end step, older than its limit
@@ -275,7 +281,8 @@ async function fromAggregates(
 	const endOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(String)': stuckFlows.map(endStep) }}, '')`;
 	const limitOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(Int64)': stuckFlows.map(stuckAfterMs) }}, toInt64(0))`;
 	const threshold = sql`subtractMilliseconds(${t(w.now)}, ${limitOf})`;
-	const boundaries = [...new Set(stuckFlows.map((f) => Math.floor((w.now.getTime() - stuckAfterMs(f)) / 60_000) * 60))];
+	const thresholds = [...new Set(stuckFlows.map((f) => w.now.getTime() - stuckAfterMs(f)))].map((v) => new Date(v));
+	const boundaries = [...new Set(thresholds.map((v) => Math.floor(v.getTime() / 60_000) * 60))];
 	const stuckIds = sql`${{ 'Array(String)': stuckFlows.map((f) => f.id) }}`;
 	const stuck = stuckFlows.length
 		? d.query<{ Flow: string; cur: number; b: string; g: number; n: number; amounts: Record<string, number> }>(sql`
@@ -285,15 +292,16 @@ async function fromAggregates(
 			SELECT Flow, T, toInt64(Succeeded) - toInt64(Reached[${endOf}]) AS k,
 				mapSubtract(CAST(SucceededAmount, 'Map(String, Float64)'),
 					mapApply((k, v) -> (substring(k, length(${endOf}) + 2), v), mapFilter((k, v) -> startsWith(k, concat(${endOf}, '\\x1F')), ReachedAmount))) AS amt
-			FROM (${units(lo, w.to, [...(previous ? [t(w.from)] : []), threshold], raw('Succeeded, Reached, SucceededAmount, ReachedAmount'), hoursOk && stuckFlows.length > 0)})
-			WHERE Flow IN ${stuckIds} AND T + L <= ${threshold}
+			FROM (${units(lo, w.to, [...(previous ? [{ expr: t(w.from), at: [w.from] }] : []), { expr: threshold, at: thresholds }], raw('Succeeded, Reached, SucceededAmount, ReachedAmount'))})
+			WHERE Flow IN ${stuckIds} AND identity(T + L <= ${threshold})
 			UNION ALL
 			-- the minute the threshold falls in: its transactions one by one
 			SELECT Flow, StartMinute AS T, toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
 			FROM sla_transactions FINAL
-			WHERE Flow IN ${stuckIds} AND toUInt32(StartMinute) IN ${{ 'Array(UInt32)': boundaries }} AND StartMinute = toStartOfMinute(${threshold})
-				AND StartMinute >= ${t(lo)} AND StartMinute < ${t(w.to)} AND Start >= ${t(lo)} AND Start < ${t(w.to)}
-				AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${threshold}
+			WHERE Flow IN ${stuckIds} AND StartMinute IN ${{ 'Array(DateTime)': boundaries.map((b) => new Date(b * 1000).toISOString().slice(0, 19).replace('T', ' ')) }}
+				AND StartMinute >= ${t(lo)} AND StartMinute < ${t(w.to)}
+				AND identity(StartMinute = toStartOfMinute(${threshold}) AND Start >= ${t(lo)} AND Start < ${t(w.to)}
+					AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${threshold})
 		)
 		WHERE k > 0
 		GROUP BY ${grouping}`)
@@ -356,4 +364,24 @@ export async function atRiskRows(flows: Flow[], w: Window, limit: number, d: Db 
 		FROM (${transactions(flows, w)})
 		WHERE atRisk
 		GROUP BY step, system, partner, errClass, errCode, currency, failed`);
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The minutes a window reads from sla_tx_minute as a disjunction of time ranges: all of [from, to)
+ * without hours, else the parts of [from, to) in the first and last hour and in each hour a cut falls in.
+ */
+export function minuteRanges(from: Date, to: Date, cuts: Date[], hours: boolean, col = 'Minute'): Sql {
+	const range = (a: number, b: number) =>
+		sql`(${raw(col)} >= ${{ 'DateTime64(3)': new Date(a) }} AND ${raw(col)} < ${{ 'DateTime64(3)': new Date(b) }})`;
+	const [f, e] = [from.getTime(), to.getTime()];
+	if (!hours || e - f <= 2 * HOUR) return range(f, e);
+	const spans: [number, number][] = [
+		[f, Math.ceil(f / HOUR) * HOUR],
+		[Math.floor(e / HOUR) * HOUR, e],
+		...cuts.map((c) => c.getTime()).filter((c) => c > f && c < e).map((c): [number, number] => [Math.floor(c / HOUR) * HOUR, Math.floor(c / HOUR) * HOUR + HOUR])
+	];
+	const parts = spans.map(([a, b]) => [Math.max(a, f), Math.min(b, e)] as const).filter(([a, b]) => a < b);
+	return parts.length ? join(parts.map(([a, b]) => range(a, b)), ' OR ') : sql`0`;
 }

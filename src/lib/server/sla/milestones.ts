@@ -1,13 +1,13 @@
 /**
  * Milestones: latency between two steps of one correlation ID, in any traces (e.g. a PO sent to a
- * supplier and its EDI 855 acknowledgement hours later), from the sla_tx_steps rollup. A milestone
- * belongs to the window its "from" step first started in; it is pending while the "to" step has not
- * happened, and counted in `pending` once it has waited longer than its target.
+ * supplier and its EDI 855 acknowledgement hours later), kept per transaction by the fold. A
+ * milestone belongs to the window its transaction started in; it is pending while the "to" step has
+ * not happened, and counted in `pending` once it has waited longer than its target.
  */
 import { db, raw, sql, type Db } from '../db';
 import { specOf } from './aggregates';
 import { ensureFolded, milestonesReady } from './fold';
-import { toIso } from './kpis';
+import { minuteRanges, toIso } from './kpis';
 import type { Window } from './transactions';
 
 export interface MilestoneFigures {
@@ -106,11 +106,11 @@ async function fromAggregates(specs: MilestoneSpec[], w: Window, bucketSeconds: 
 			countIf(Waiting > 0 AND WaitMin < ${threshold} AND WaitMax >= ${threshold}) AS straddling
 		FROM (
 			SELECT Flow, Spec, Hour AS T, N, Lat, Waiting, WaitMin, WaitMax FROM sla_milestone_hour FINAL
-			WHERE ${hoursOk ? sql`1` : sql`0`} AND Flow IN ${flows} AND Spec IN ${specSet} AND ${whole('Hour')}
+			WHERE ${hoursOk ? sql`1` : sql`0`} AND Flow IN ${flows} AND Spec IN ${specSet} AND Hour >= ${t(w.from)} AND Hour < ${t(w.to)} AND identity(${whole('Hour')})
 			UNION ALL
 			SELECT Flow, Spec, Minute AS T, N, Lat, Waiting, WaitMin, WaitMax FROM sla_milestone_minute FINAL
-			WHERE Flow IN ${flows} AND Spec IN ${specSet} AND Minute >= ${t(w.from)} AND Minute < ${t(w.to)}
-				AND NOT (${hoursOk ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')})
+			WHERE Flow IN ${flows} AND Spec IN ${specSet} AND (${minuteRanges(w.from, w.to, [], hoursOk)})
+				AND identity(NOT (${hoursOk ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')}))
 		)
 		ARRAY JOIN ${{ 'Map(String, Array(UInt32))': positions }}[concat(Flow, '\x1F', Spec)] AS mi
 		GROUP BY ${by} ORDER BY mi, b`);

@@ -319,8 +319,6 @@ async function fromAggregates(
 			: Promise.resolve([]);
 	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
 
-	const dbg = process.env.SLA_DEBUG ? (name: string, p: Promise<unknown>) => { const t0 = performance.now(); p.then(() => console.log(`  ${name} ${(performance.now() - t0).toFixed(1)} ms`)); } : () => {};
-	dbg('main', main); dbg('stuck', stuck); dbg('sparks', sparks); dbg('risk', riskRows);
 	const [mainRows, stuckRows, sparkRows, riskOut] = await Promise.all([main, stuck, sparks, riskRows]);
 	const stuckBy = new Map(stuckRows.map((r) => [`${r.Flow}|${r.cur}|${r.g}|${r.g === 1 ? '' : r.b}`, r]));
 	for (const r of mainRows) {

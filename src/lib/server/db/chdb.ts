@@ -62,10 +62,12 @@ export function inline(q: Sql): string {
 
 /**
  * Sessions opened on the data directory at most. chDB runs one operation at a time per session,
- * but sessions on the same path share one engine and run side by side: with a pool, a dashboard
- * query does not wait behind a collector insert, and the independent queries of one page run in
- * parallel (bench/sla.ts: the inserter went from 1.5k to 19.8k of 20k spans/s beside the pages).
- * Four covers a page's parallel queries plus a collector insert; the engine's threads are shared.
+ * but sessions on the same path share one engine and run side by side — as long as the statements
+ * carry no bound parameters: chdb runs parameterised statements one at a time across the whole
+ * process, which is why statements are sent with their parameters inlined (inline()). With both, a
+ * dashboard query neither waits behind another session's statement nor behind a fold statement or
+ * collector insert (those use background() sessions), and the independent queries of one page run
+ * in parallel. Four covers a page's parallel queries; the engine's threads are shared.
  */
 export const MAX_SESSIONS = 4;
 

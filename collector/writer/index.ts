@@ -31,8 +31,7 @@ export class Writer {
 	) {
 		const make = (signal: SignalName, table: string, columns: readonly string[]) =>
 			new TableWriter({
-				// inserts yield the CPU to dashboard queries (Db.background)
-				db: db.background?.() ?? db,
+				db,
 				table,
 				columns,
 				lingerMs: config.batchLingerMs,

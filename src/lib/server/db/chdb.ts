@@ -72,11 +72,15 @@ export function inline(q: Sql): string {
 export const MAX_SESSIONS = 4;
 
 /**
- * Nice value of the query threads of background() sessions (collector inserts, the SLA fold). On a
- * small machine under heavy ingest both cores are busy with inserts, their views, merges and the
- * fold; Linux gives a nice-0 thread ~9× the CPU share of a nice-10 one, so a dashboard query runs
- * almost as if the machine were idle, and ingest still gets every cycle the dashboards do not use
- * (bench/sla.ts). ClickHouse applies it per query (os_threads_nice_value_query) and resets it after.
+ * Nice value of the query threads of background() sessions (the SLA fold: seconds of batch work every
+ * few seconds under heavy ingest). Linux gives a nice-0 thread ~9× the CPU share of a nice-10 one, so
+ * a dashboard query competing with the fold gets the cores first, and the fold still gets every cycle
+ * the dashboards leave. ClickHouse applies it per query (os_threads_nice_value_query) and resets it
+ * after. Merges run at the same nice value (os_threads_nice_value_merge_mutate, for the engine):
+ * with them at normal priority pages were slower under 20k spans/s (bench/results sla-2026-11-23T1820
+ * vs T1816: p95 456 / 297 ms vs 295 / 255 ms); they still get every idle cycle. Collector inserts stay
+ * at normal priority: niced, the inserter reached only 16.0k of 20k spans/s beside continuous page
+ * loads, and pages were no faster (T1815).
  */
 export const BACKGROUND_NICE = 10;
 
@@ -116,7 +120,7 @@ export class EmbeddedDb implements Db {
 		})();
 		const { Session } = await this.module;
 		// taken by its opener
-		// merges are background work too, whichever session starts the engine
+		// merges are batch work too, whichever session starts the engine
 		const nice = [
 			`--os_threads_nice_value_merge_mutate=${BACKGROUND_NICE}`,
 			...(this.nice ? [`--os_threads_nice_value_query=${this.nice}`, `--os_threads_nice_value_materialized_view=${this.nice}`] : [])

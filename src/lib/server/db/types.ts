@@ -24,9 +24,8 @@ export interface Db {
 	ping(): Promise<void>;
 	close(): Promise<void>;
 	/**
-	 * The same store for throughput work (collector inserts, the SLA fold): its statements yield the
-	 * CPU to interactive ones (embedded: sessions whose query threads run at a higher nice value).
-	 * Absent: use this handle.
+	 * The same store for batch work (the SLA fold): its statements yield the CPU to interactive ones
+	 * (embedded: sessions whose query threads run at a higher nice value). Absent: use this handle.
 	 */
 	background?(): Db;
 }

@@ -100,6 +100,9 @@ FROM sla_transactions FINAL
 WHERE StartMinute >= ${{ 'DateTime64(3)': lo }} AND ${KEY_OF} IN ${keySet(keys)} AND Version < ${{ UInt64: String(version) }}`;
 }
 
+/** Progress of a long fold (after an upgrade or a restart with a backlog): done of `of` units of `what`. */
+type Progress = (done: number, of: number, what: string) => void;
+
 export interface FoldResult {
 	/** transactions folded (with rollup rows new since the last fold) */
 	transactions: number;
@@ -151,7 +154,7 @@ function nextVersion(s: FoldState): bigint {
 	return s.lastVersion;
 }
 
-async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: number) => void): Promise<FoldResult> {
+async function foldOnce(main: Db, s: FoldState, onProgress?: Progress): Promise<FoldResult> {
 	// throughput work: its statements yield the CPU to dashboard queries (Db.background)
 	const d = main.background?.() ?? main;
 	const t0 = performance.now();
@@ -162,7 +165,7 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 		// after upgrading to migration 340: build the aggregates of everything folded so far, once
 		const [{ n }] = await d.query<{ n: number }>(sql`SELECT count() AS n FROM sla_fold_state WHERE Source = 'aggregates'`);
 		if (n === 0) {
-			await rebuildAll(d, () => nextVersion(s), onProgress);
+			await rebuildAll(d, () => nextVersion(s), (done, of) => onProgress?.(done, of, 'days of aggregates built'));
 			await d.insertRows('sla_fold_state', [{ Source: 'aggregates', MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) }]);
 		}
 		s.aggregated = true;
@@ -230,7 +233,7 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
 		touchedLo = Math.min(touchedLo, touched.lo.getTime());
 		touchedHi = Math.max(touchedHi, touched.hi.getTime());
 		phases.aggregates += performance.now() - t;
-		onProgress?.(i + 1, chunks);
+		onProgress?.(i + 1, chunks, `parts of ${CHUNK.toLocaleString()} transactions folded`);
 	}
 	// the aggregates of every touched minute: by key, or a day at a time over their range when there
 	// are many (a backlog after a restart or an upgrade: cheaper than recomputing minutes per chunk)
@@ -259,7 +262,7 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: (done: number, of: 
  * while one runs waits for it and then runs its own (the running one may have started before the
  * caller's data was committed).
  */
-export async function fold(d: Db = db(), onProgress?: (done: number, of: number) => void): Promise<FoldResult> {
+export async function fold(d: Db = db(), onProgress?: Progress): Promise<FoldResult> {
 	const s = state(d);
 	while (s.running) await s.running.catch(() => undefined);
 	s.running = foldOnce(d, s, onProgress).finally(() => (s.running = null));
@@ -333,7 +336,7 @@ export function startFolding(
 		try {
 			if (flows) milestonesReady(d, milestoneKeysOf(flows()));
 			// a first fold of a large existing dataset (after upgrading) reports its progress
-			const r = await fold(d, (done, of) => of > 5 && log(`sla fold: ${done} of ${of} parts of ${CHUNK.toLocaleString()} transactions`));
+			const r = await fold(d, (done, of, what) => of > 5 && log(`sla fold: ${done} of ${of} ${what}`));
 			onFold?.(r);
 			if (r.ms > 5000) {
 				const p = Object.entries(r.phases).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ');

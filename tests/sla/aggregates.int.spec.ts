@@ -163,6 +163,18 @@ describe('SLA milestone aggregates', () => {
 		}
 	});
 
+	it('a milestone added later is built beside the existing ones, which stay as they were', async () => {
+		const to = new Date(Math.ceil(e.window.now.getTime() / MIN) * MIN);
+		const w = { from: new Date(to.getTime() - 24 * 3_600_000), to, now: e.window.now };
+		const own = { flow: FLOW, from: 'crm.submit-order', to: 'crm.update-status', targetMs: 3_600_000, requireToSucceeded: true };
+		const before = await milestonesFigures([spec()], w, 3600, t.db);
+		const exactOwn = await milestonesFigures([own], w, 3600, t.db); // asks for it: one by one meanwhile
+		await fold(t.db);
+		expect(await milestonesFigures([spec(), own], w, 3600, t.db)).toEqual([...before, ...exactOwn]);
+		const [{ specs }] = await t.db.query<{ specs: number }>(sql`SELECT uniqExact(Spec) AS specs FROM sla_milestone_hour FINAL`);
+		expect(specs).toBe(2);
+	});
+
 	it('follow later telemetry: an acknowledgement arriving later completes the milestone', async () => {
 		const to = new Date(Math.ceil(e.window.now.getTime() / MIN) * MIN);
 		const w = { from: new Date(to.getTime() - 24 * 3_600_000), to, now: e.window.now };

@@ -55,6 +55,17 @@ SELECT splitByChar('\\x1F', k)[1], toDateTime(toUInt32(splitByChar('\\x1F', k)[2
 FROM (SELECT arrayJoin(${keys(k)}) AS k)`;
 }
 
+/**
+ * Tombstones for the rows of [lo, hi) that exist now (a recomputation by range: the rows it writes
+ * carry a higher version, so only units left without transactions end up deleted).
+ */
+function rangeTombstones(table: string, col: string, keyCols: string, lo: Date, hi: Date, version: bigint, only: Sql = sql`1`): Sql {
+	return sql`
+INSERT INTO ${raw(table)} (${raw(keyCols)}, ${raw(col)}, Version, Deleted)
+SELECT ${raw(keyCols)}, ${raw(col)}, ${ver(version)}, 1 FROM ${raw(table)} FINAL
+WHERE ${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }} AND ${only}`;
+}
+
 export interface Touched {
 	/** the touched (flow, minute) keys (unitKey); null: every minute of [lo, hi) */
 	minutes: string[] | null;
@@ -78,7 +89,7 @@ SELECT Flow, StartMinute, ${MINUTE_FIGURES}, ${ver(minuteRows)}, 0
 FROM sla_transactions FINAL
 WHERE ${range('StartMinute', t.lo, t.hi)}${t.minutes ? sql` AND ${KEY_OF('StartMinute')} IN ${keys(t.minutes)}` : sql``}
 GROUP BY Flow, StartMinute`);
-	if (t.minutes) await d.exec(tombstones('sla_tx_minute', t.minutes, minuteTomb));
+	await d.exec(t.minutes ? tombstones('sla_tx_minute', t.minutes, minuteTomb) : rangeTombstones('sla_tx_minute', 'Minute', 'Flow', t.lo, t.hi, minuteTomb));
 
 	// the hours of those minutes, from their minute rows
 	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
@@ -93,7 +104,7 @@ SELECT Flow, toStartOfHour(Minute) AS H, ${HOUR_FIGURES}, ${ver(hourRows)}, 0
 FROM sla_tx_minute FINAL
 WHERE ${range('Minute', hourLo, hourHi)}${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}
 GROUP BY Flow, H`);
-	if (hours) await d.exec(tombstones('sla_tx_hour', hours, hourTomb));
+	await d.exec(hours ? tombstones('sla_tx_hour', hours, hourTomb) : rangeTombstones('sla_tx_hour', 'Hour', 'Flow', hourLo, hourHi, hourTomb));
 }
 
 /** The (flow, minute) keys of the rows a fold wrote with `version` (its transactions and tombstones). */
@@ -160,6 +171,8 @@ export async function refreshMilestones(d: Db, specs: MilestoneKey[], t: Touched
 	});
 	const flows = sql`${{ 'Array(String)': Object.keys(positions) }}`;
 	const range = (col: string, lo: Date, hi: Date) => sql`${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }}`;
+	// these milestones only (a milestone new to the catalogue is built beside the others)
+	const ofSpecs = sql`has(${{ 'Array(String)': specs.map(coverageOf) }}, concat(Flow, '\x1F', Spec))`;
 	const specTomb = (table: string, col: string, k: string[], v: bigint) => sql`
 INSERT INTO ${raw(table)} (Flow, Spec, ${raw(col)}, Version, Deleted)
 SELECT f, s, t, ${ver(v)}, 1 FROM (
@@ -184,7 +197,7 @@ FROM (
 	WHERE fi > 0
 )
 GROUP BY Flow, Spec, StartMinute`);
-	if (t.minutes) await d.exec(specTomb('sla_milestone_minute', 'Minute', t.minutes, tomb));
+	await d.exec(t.minutes ? specTomb('sla_milestone_minute', 'Minute', t.minutes, tomb) : rangeTombstones('sla_milestone_minute', 'Minute', 'Flow, Spec', t.lo, t.hi, tomb, ofSpecs));
 
 	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
 	const hourHi = new Date(Math.ceil(t.hi.getTime() / 3_600_000) * 3_600_000);
@@ -199,7 +212,7 @@ FROM sla_milestone_minute FINAL
 WHERE Flow IN ${flows} AND Spec IN ${{ 'Array(String)': [...new Set(specs.map(specOf))] }} AND ${range('Minute', hourLo, hourHi)}
 	${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}
 GROUP BY Flow, Spec, H`);
-	if (hours) await d.exec(specTomb('sla_milestone_hour', 'Hour', hours, hourTomb));
+	await d.exec(hours ? specTomb('sla_milestone_hour', 'Hour', hours, hourTomb) : rangeTombstones('sla_milestone_hour', 'Hour', 'Flow, Spec', hourLo, hourHi, hourTomb, ofSpecs));
 }
 
 /** The hours (unitKey) of minute keys. */

@@ -225,8 +225,8 @@ type Out = { current: Map<string, FlowFigures>; previous: Map<string, FlowFigure
  * The figures of minute-aligned windows from the aggregates (migration 340, aggregates.ts): whole
  * hours from sla_tx_hour, the rest from sla_tx_minute — the same counting rules, and the same
  * sketches merged, as the per-transaction path below (tests/sla/aggregates.int.spec.ts compares them).
- * Stuck needs the catalogue and "now": from the minute rows that are old enough as a whole, plus the
- * transactions of the one minute the threshold falls in.
+ * Stuck needs the catalogue and "now": from the units (hours, else minutes) older than the flow's
+ * limit as a whole, plus the transactions of the one minute the limit falls in.
  */
 async function fromAggregates(
 	flows: Flow[],

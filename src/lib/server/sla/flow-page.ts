@@ -10,13 +10,11 @@ import { checks, flowRag } from './status';
 
 export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db = db()) {
 	const w = { from: r.from, to: r.to, now };
-	const prevW = { ...r.previous, now };
 	const own = ownE2e(flow);
-	const [{ current: tx, previous: prev, risk: riskRows }, dl, prevDl, msAll, steps] = await Promise.all([
+	const [{ current: tx, previous: prev, risk: riskRows }, dl, msAll, steps] = await Promise.all([
 		// KPIs, series and the at-risk drill-down in one pass over the transactions
 		txFiguresCompared([flow], w, r.previous, r.bucketSeconds, d, 'full', { limit: 10 }),
-		deadLetters([flow.id], w, r.bucketSeconds, d),
-		deadLetters([flow.id], prevW, 0, d),
+		deadLetters([flow.id], w, r.bucketSeconds, d, r.previous.from),
 		milestonesFigures([...flow.objectives.milestones.map((m) => ({ flow: flow.id, from: m.from, to: m.to, targetMs: m.target })), ...(own ? [own] : [])], w, r.bucketSeconds, d),
 		stepTable(flow, w, d)
 	]);
@@ -40,7 +38,7 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 		rag: flowRag(flow, status),
 		checks: checks(flow, status),
 		totals: { ...cur.totals, deadLetters: dl.get(flow.id)!.total },
-		previous: { ...prev.get(flow.id)!.totals, deadLetters: prevDl.get(flow.id)!.total },
+		previous: { ...prev.get(flow.id)!.totals, deadLetters: dl.get(flow.id)!.previous },
 		series: cur.series,
 		deadLetterSeries: dl.get(flow.id)!.series,
 		milestones,

@@ -268,44 +268,40 @@ async function fromAggregates(
 			WHERE Flow IN ${ids} AND (${minuteRanges(from, to, cuts.flatMap((c) => c.at), hours)})
 				AND identity(NOT (${hours ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')}))`;
 	};
-	const main = d.query<Omit<Row, 'varCur'> & { cur: number; failedCur: Record<string, number> }>(sql`
+	// stuck: succeeded transactions that did not reach the flow's end step, older than its limit —
+	// counted in the same query as the other figures: from the units older than the limit as a whole
+	// (units are also split where a flow's limit falls), plus the minute the limit falls in, one by one
+	const stuckFlows = flows.filter((f) => stuckAfterMs(f) > 0);
+	const stuckIds = sql`${{ 'Array(String)': stuckFlows.map((f) => f.id) }}`;
+	const endOf = sql`transform(Flow, ${stuckIds}, ${{ 'Array(String)': stuckFlows.map(endStep) }}, '')`;
+	const threshold = sql`subtractMilliseconds(${t(w.now)}, transform(Flow, ${stuckIds}, ${{ 'Array(Int64)': stuckFlows.map(stuckAfterMs) }}, toInt64(0)))`;
+	const thresholds = [...new Set(stuckFlows.map((f) => w.now.getTime() - stuckAfterMs(f)))].map((v) => new Date(v));
+	const boundaries = [...new Set(thresholds.map((v) => new Date(Math.floor(v.getTime() / 60_000) * 60_000).toISOString().slice(0, 19).replace('T', ' ')))];
+	const cuts = [...(previous ? [{ expr: t(w.from), at: [w.from] }] : []), ...(stuckFlows.length ? [{ expr: threshold, at: thresholds }] : [])];
+	const main = d.query<Omit<Row, 'varCur' | 'stuck'> & { cur: number; failedCur: Record<string, number>; stuckN: number; stuckCur: Record<string, number> }>(sql`
 		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g,
 			sum(Total) AS total, sum(Succeeded) AS succeeded, sum(Failed) AS failed, sum(Duplicates) AS duplicates, sum(Replays) AS replays,
 			sum(E2EN) AS e2eN, quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(E2E) AS e2e, sum(DelayN) AS delayN,
-			quantilesDDMerge(0.01, 0.5, 0.95)(Delay) AS delay, sumMap(FailedAmount) AS failedCur
-		FROM (${units(lo, w.to, previous ? [{ expr: t(w.from), at: [w.from] }] : [], columns)})
-		GROUP BY ${grouping} ORDER BY Flow, b`);
-
-	// stuck: succeeded transactions that did not reach the flow's end step, older than its limit
-	const stuckFlows = flows.filter((f) => stuckAfterMs(f) > 0);
-	const endOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(String)': stuckFlows.map(endStep) }}, '')`;
-	const limitOf = sql`transform(Flow, ${{ 'Array(String)': stuckFlows.map((f) => f.id) }}, ${{ 'Array(Int64)': stuckFlows.map(stuckAfterMs) }}, toInt64(0))`;
-	const threshold = sql`subtractMilliseconds(${t(w.now)}, ${limitOf})`;
-	const thresholds = [...new Set(stuckFlows.map((f) => w.now.getTime() - stuckAfterMs(f)))].map((v) => new Date(v));
-	const boundaries = [...new Set(thresholds.map((v) => Math.floor(v.getTime() / 60_000) * 60))];
-	const stuckIds = sql`${{ 'Array(String)': stuckFlows.map((f) => f.id) }}`;
-	const stuck = stuckFlows.length
-		? d.query<{ Flow: string; cur: number; b: string; g: number; n: number; amounts: Record<string, number> }>(sql`
-		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g, sum(k) AS n, sumMap(amt) AS amounts
+			quantilesDDMerge(0.01, 0.5, 0.95)(Delay) AS delay, sumMap(FailedAmount) AS failedCur, sum(k) AS stuckN, sumMap(amt) AS stuckCur
 		FROM (
-			-- whole units (hours, else minutes) older than the threshold as a whole
-			SELECT Flow, T, toInt64(Succeeded) - toInt64(Reached[${endOf}]) AS k,
-				mapSubtract(CAST(SucceededAmount, 'Map(String, Float64)'),
-					mapApply((k, v) -> (substring(k, length(${endOf}) + 2), v), mapFilter((k, v) -> startsWith(k, concat(${endOf}, '\\x1F')), ReachedAmount))) AS amt
-			FROM (${units(lo, w.to, [...(previous ? [{ expr: t(w.from), at: [w.from] }] : []), { expr: threshold, at: thresholds }], raw('Succeeded, Reached, SucceededAmount, ReachedAmount'))})
-			WHERE Flow IN ${stuckIds} AND identity(T + L <= ${threshold})
+			SELECT Flow, T, ${columns},
+				if(has(${stuckIds}, Flow) AND identity(T + L <= ${threshold}), toInt64(Succeeded) - toInt64(Reached[${endOf}]), 0) AS k,
+				if(k > 0, mapSubtract(CAST(SucceededAmount, 'Map(String, Float64)'),
+					mapApply((x, v) -> (substring(x, length(${endOf}) + 2), v), mapFilter((x, v) -> startsWith(x, concat(${endOf}, '\\x1F')), ReachedAmount))),
+					CAST(map(), 'Map(String, Float64)')) AS amt
+			FROM (${units(lo, w.to, cuts, raw(`Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount, Reached, SucceededAmount, ReachedAmount`))})
 			UNION ALL
-			-- the minute the threshold falls in: its transactions one by one
-			SELECT Flow, StartMinute AS T, toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
+			-- the minute a flow's limit falls in: its stuck transactions one by one (nothing else counted)
+			SELECT Flow, StartMinute AS T, 0, 0, 0, 0, 0, 0, arrayReduce('quantilesDDState(0.01, 0.5, 0.95, 0.99)', emptyArrayFloat64()),
+				0, arrayReduce('quantilesDDState(0.01, 0.5, 0.95)', emptyArrayFloat64()), CAST(map(), 'Map(LowCardinality(String), Float64)'),
+				toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
 			FROM sla_transactions FINAL
-			WHERE Flow IN ${stuckIds} AND StartMinute IN ${{ 'Array(DateTime)': boundaries.map((b) => new Date(b * 1000).toISOString().slice(0, 19).replace('T', ' ')) }}
+			WHERE Flow IN ${stuckIds} AND StartMinute IN ${{ 'Array(DateTime)': boundaries }}
 				AND StartMinute >= ${t(lo)} AND StartMinute < ${t(w.to)}
 				AND identity(StartMinute = toStartOfMinute(${threshold}) AND Start >= ${t(lo)} AND Start < ${t(w.to)}
 					AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${threshold})
 		)
-		WHERE k > 0
-		GROUP BY ${grouping}`)
-		: Promise.resolve([]);
+		GROUP BY ${grouping} ORDER BY Flow, b`);
 
 	// the sparkline (counts mode): transactions and failures per bucket of the current window
 	const sparks =
@@ -319,15 +315,13 @@ async function fromAggregates(
 			: Promise.resolve([]);
 	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
 
-	const [mainRows, stuckRows, sparkRows, riskOut] = await Promise.all([main, stuck, sparks, riskRows]);
-	const stuckBy = new Map(stuckRows.map((r) => [`${r.Flow}|${r.cur}|${r.g}|${r.g === 1 ? '' : r.b}`, r]));
+	const [mainRows, sparkRows, riskOut] = await Promise.all([main, sparks, riskRows]);
 	for (const r of mainRows) {
 		const f = (r.cur ? out.current : out.previous).get(r.Flow);
 		if (!f) continue;
-		const s = stuckBy.get(`${r.Flow}|${r.cur}|${r.g}|${r.g === 1 ? '' : r.b}`);
 		const atRisk = { ...r.failedCur };
-		for (const [c, v] of Object.entries(s?.amounts ?? {})) atRisk[c] = (atRisk[c] ?? 0) + v;
-		const figs = figures({ ...r, stuck: s?.n ?? 0, varCur: [Object.keys(atRisk), Object.values(atRisk)] } as Row);
+		for (const [c, v] of Object.entries(r.stuckCur)) atRisk[c] = (atRisk[c] ?? 0) + v;
+		const figs = figures({ ...r, stuck: r.stuckN, varCur: [Object.keys(atRisk), Object.values(atRisk)] } as Row);
 		if (r.g === 1) f.totals = figs;
 		else if (r.cur) f.series.push({ t: toIso(r.b), ...figs });
 	}

@@ -150,28 +150,36 @@ async function oneByOne(specs: MilestoneSpec[], w: Window, bucketSeconds: number
 		FROM (SELECT *, ${lat} FROM (${inner})) GROUP BY ${by} ORDER BY mi, b`);
 }
 
-/** Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute. */
+/**
+ * Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute; with
+ * `previousFrom`, also the period [previousFrom, from) in the same query (`previous`).
+ */
 export async function deadLetters(
 	flows: string[],
 	w: Window,
 	bucketSeconds = 0,
-	d: Db = db()
-): Promise<Map<string, { total: number; series: { t: string; n: number }[] }>> {
-	const out = new Map(flows.map((f) => [f, { total: 0, series: [] as { t: string; n: number }[] }]));
+	d: Db = db(),
+	previousFrom: Date | null = null
+): Promise<Map<string, { total: number; previous: number; series: { t: string; n: number }[] }>> {
+	const out = new Map(flows.map((f) => [f, { total: 0, previous: 0, series: [] as { t: string; n: number }[] }]));
 	if (flows.length === 0) return out;
-	const rows = await d.query<{ Flow: string; b: string; g: number; n: number }>(sql`
-		SELECT Flow, toStartOfInterval(Minute, toIntervalSecond(${{ UInt32: Math.max(60, bucketSeconds) }})) AS b, grouping(b) AS g,
+	const from = sql`${{ 'DateTime64(3)': w.from }}`;
+	const rows = await d.query<{ Flow: string; cur: number; b: string; g: number; n: number }>(sql`
+		SELECT Flow, Minute >= toStartOfMinute(${from}) AS cur,
+			if(cur, toStartOfInterval(Minute, toIntervalSecond(${{ UInt32: Math.max(60, bucketSeconds) }})), toDateTime(0)) AS b, grouping(b) AS g,
 			uniqExactMerge(Records) AS n
 		FROM sla_dead_letters_minute
 		WHERE Flow IN ${{ 'Array(String)': flows }}
-			AND Minute >= toStartOfMinute(${{ 'DateTime64(3)': w.from }}) AND Minute < ${{ 'DateTime64(3)': w.to }}
-		GROUP BY GROUPING SETS ((Flow), (Flow, b)) ORDER BY Flow, b`);
+			AND Minute >= toStartOfMinute(${{ 'DateTime64(3)': previousFrom ?? w.from }}) AND Minute < ${{ 'DateTime64(3)': w.to }}
+		GROUP BY GROUPING SETS ((Flow, cur), (Flow, cur, b)) ORDER BY Flow, b`);
 	for (const r of rows) {
 		const f = out.get(r.Flow);
 		if (!f) continue;
-		// standard GROUPING(): 1 on the per-flow total row, 0 on bucket rows
-		if (r.g === 1) f.total = r.n;
-		else if (bucketSeconds > 0) f.series.push({ t: toIso(r.b), n: r.n });
+		// standard GROUPING(): 1 on the per-flow total rows, 0 on bucket rows
+		if (r.g === 1) {
+			if (r.cur) f.total = r.n;
+			else f.previous = r.n;
+		} else if (bucketSeconds > 0 && r.cur) f.series.push({ t: toIso(r.b), n: r.n });
 	}
 	return out;
 }

@@ -22,11 +22,9 @@ export interface Tile {
 export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d: Db = db()): Promise<Tile[]> {
 	const ids = flows.map((f) => f.id);
 	const w = { from: r.from, to: r.to, now };
-	const prevW = { ...r.previous, now };
-	const [{ current: cur, previous: prev }, dl, prevDl, ms] = await Promise.all([
+	const [{ current: cur, previous: prev }, dl, ms] = await Promise.all([
 		txFiguresCompared(flows, w, r.previous, r.bucketSeconds, d, 'counts'),
-		deadLetters(ids, w, 0, d),
-		deadLetters(ids, prevW, 0, d),
+		deadLetters(ids, w, 0, d, r.previous.from),
 		milestonesOf(flows, w, d)
 	]);
 	const hours = (r.to.getTime() - r.from.getTime()) / 3_600_000;
@@ -39,7 +37,7 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 			rag: flowRag(f, status),
 			checks: checks(f, status),
 			now: { ...c.totals, deadLetters: dl.get(f.id)!.total },
-			previous: { ...prev.get(f.id)!.totals, deadLetters: prevDl.get(f.id)!.total },
+			previous: { ...prev.get(f.id)!.totals, deadLetters: dl.get(f.id)!.previous },
 			series: filled(c.series, buckets)
 		};
 	});

@@ -8,7 +8,7 @@ import { raw, sql } from '../../src/lib/server/db';
 import { EmbeddedDb } from '../../src/lib/server/db/chdb';
 import { HttpDb } from '../../src/lib/server/db/http';
 import { parseCatalogue } from '../../src/lib/server/flows/catalogue';
-import { ensureFolded, fold } from '../../src/lib/server/sla/fold';
+import { ensureFolded, fold, foldedAt, startFolding } from '../../src/lib/server/sla/fold';
 import { milestoneFigures } from '../../src/lib/server/sla/milestones';
 import { txFigures } from '../../src/lib/server/sla/kpis';
 import { testDb, type TestDb } from '../helpers/db';
@@ -138,5 +138,22 @@ describe('the SLA fold', () => {
 		expect(await rowsOf(t, 'TX-3')).toBe(0);
 		await ensureFolded(t.db, 0);
 		expect(await rowsOf(t, 'TX-3')).toBe(1);
+	});
+
+	it('with a background loop running, a read of older figures does not wait for a fold (pages show "as of")', async () => {
+		const other = reopen(t);
+		let folds = 0;
+		const stop = startFolding(other, () => {}, () => folds++);
+		while (folds === 0) await new Promise((r) => setTimeout(r, 20));
+		const asOf = foldedAt(other);
+		await t.db.insertRows('otel_traces', [span('TX-4', 'ee01', 'a', at(41), 'success')]);
+		await new Promise((r) => setTimeout(r, 5));
+		await ensureFolded(other, 1); // older than 1 ms: without the loop this would fold
+		expect(foldedAt(other)).toBe(asOf);
+		await stop();
+		await ensureFolded(other, 1); // loop stopped: folds first
+		expect(foldedAt(other)).toBeGreaterThan(asOf);
+		expect(await rowsOf(t, 'TX-4')).toBe(1);
+		await other.close();
 	});
 });

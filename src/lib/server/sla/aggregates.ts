@@ -15,7 +15,7 @@ import type { Flow } from '../flows/schema';
 const SEP = '\x1f';
 
 /** (flow, minute) as one parameter string: flow, unit separator, epoch seconds. */
-export const unitKey = (flow: string, epochSeconds: number) => `${flow}${SEP}${epochSeconds}`;
+const unitKey = (flow: string, epochSeconds: number) => `${flow}${SEP}${epochSeconds}`;
 const KEY_OF = (col: string) => raw(`concat(Flow, '\\x1F', toString(toUInt32(${col})))`);
 
 /** Figures of one minute from its transactions (sla_transactions columns), the counting rules of README.md. */
@@ -45,14 +45,30 @@ const HOUR_FIGURES = raw(`
 
 const ver = (v: bigint) => sql`${{ UInt64: String(v) }}`;
 const keys = (k: string[]) => sql`${{ 'Array(String)': k }}`;
+const range = (col: string, lo: Date, hi: Date) => sql`${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }}`;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
-/** Tombstones for every key of `k` (flow, unit separator, epoch seconds) in `table`'s time column. */
-function tombstones(table: 'sla_tx_minute' | 'sla_tx_hour', k: string[], version: bigint): Sql {
-	const col = table === 'sla_tx_minute' ? 'Minute' : 'Hour';
-	return sql`
+/** The whole days over [lo, hi) (ms), as ranges to recompute: how a backlog or a rebuild goes. */
+export function byDay(lo: number, hi: number): Touched[] {
+	const out: Touched[] = [];
+	for (let t = Math.floor(lo / DAY) * DAY; t < hi; t += DAY) out.push({ minutes: null, lo: new Date(t), hi: new Date(t + DAY) });
+	return out;
+}
+
+/**
+ * Tombstones for every key of `k` (flow, unit separator, epoch seconds) in `table`'s time column;
+ * with `specsByFlow`, one per milestone of the key's flow (the milestone tables).
+ */
+function tombstones(table: string, col: string, k: string[], version: bigint, specsByFlow?: Record<string, string[]>): Sql {
+	const split = sql`SELECT splitByChar('\\x1F', k)[1] AS f, toDateTime(toUInt32(splitByChar('\\x1F', k)[2])) AS t FROM (SELECT arrayJoin(${keys(k)}) AS k)`;
+	return specsByFlow
+		? sql`
+INSERT INTO ${raw(table)} (Flow, Spec, ${raw(col)}, Version, Deleted)
+SELECT f, s, t, ${ver(version)}, 1 FROM (${split}) ARRAY JOIN ${{ 'Map(String, Array(String))': specsByFlow }}[f] AS s`
+		: sql`
 INSERT INTO ${raw(table)} (Flow, ${raw(col)}, Version, Deleted)
-SELECT splitByChar('\\x1F', k)[1], toDateTime(toUInt32(splitByChar('\\x1F', k)[2])), ${ver(version)}, 1
-FROM (SELECT arrayJoin(${keys(k)}) AS k)`;
+SELECT f, t, ${ver(version)}, 1 FROM (${split})`;
 }
 
 /**
@@ -63,7 +79,7 @@ function rangeTombstones(table: string, col: string, keyCols: string, lo: Date, 
 	return sql`
 INSERT INTO ${raw(table)} (${raw(keyCols)}, ${raw(col)}, Version, Deleted)
 SELECT ${raw(keyCols)}, ${raw(col)}, ${ver(version)}, 1 FROM ${raw(table)} FINAL
-WHERE ${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }} AND ${only}`;
+WHERE ${range(col, lo, hi)} AND ${only}`;
 }
 
 export interface Touched {
@@ -79,8 +95,6 @@ export interface Touched {
  */
 export async function refreshMinutes(d: Db, t: Touched, versions: () => bigint): Promise<void> {
 	if (t.minutes && t.minutes.length === 0) return;
-	const range = (col: string, lo: Date, hi: Date) =>
-		sql`${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }}`;
 	const minuteTomb = versions();
 	const minuteRows = versions();
 	await d.exec(sql`
@@ -89,12 +103,10 @@ SELECT Flow, StartMinute, ${MINUTE_FIGURES}, ${ver(minuteRows)}, 0
 FROM sla_transactions FINAL
 WHERE ${range('StartMinute', t.lo, t.hi)}${t.minutes ? sql` AND ${KEY_OF('StartMinute')} IN ${keys(t.minutes)}` : sql``}
 GROUP BY Flow, StartMinute`);
-	await d.exec(t.minutes ? tombstones('sla_tx_minute', t.minutes, minuteTomb) : rangeTombstones('sla_tx_minute', 'Minute', 'Flow', t.lo, t.hi, minuteTomb));
+	await d.exec(t.minutes ? tombstones('sla_tx_minute', 'Minute', t.minutes, minuteTomb) : rangeTombstones('sla_tx_minute', 'Minute', 'Flow', t.lo, t.hi, minuteTomb));
 
 	// the hours of those minutes, from their minute rows
-	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
-	const hourHi = new Date(Math.ceil(t.hi.getTime() / 3_600_000) * 3_600_000);
-	const hours = t.minutes ? hoursOf(t.minutes) : null;
+	const [hourLo, hourHi, hours] = hoursOf(t);
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
@@ -104,7 +116,7 @@ SELECT Flow, toStartOfHour(Minute) AS H, ${HOUR_FIGURES}, ${ver(hourRows)}, 0
 FROM sla_tx_minute FINAL
 WHERE ${range('Minute', hourLo, hourHi)}${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}
 GROUP BY Flow, H`);
-	await d.exec(hours ? tombstones('sla_tx_hour', hours, hourTomb) : rangeTombstones('sla_tx_hour', 'Hour', 'Flow', hourLo, hourHi, hourTomb));
+	await d.exec(hours ? tombstones('sla_tx_hour', 'Hour', hours, hourTomb) : rangeTombstones('sla_tx_hour', 'Hour', 'Flow', hourLo, hourHi, hourTomb));
 }
 
 /** The (flow, minute) keys of the rows a fold wrote with `version` (its transactions and tombstones). */
@@ -122,12 +134,10 @@ export async function rebuildAll(d: Db, versions: () => bigint, onProgress?: (do
 	const [b] = await d.query<{ lo: number; hi: number; n: number }>(sql`
 		SELECT toUInt32(min(StartMinute)) AS lo, toUInt32(max(StartMinute)) AS hi, count() AS n FROM sla_transactions`);
 	if (!b || b.n === 0) return;
-	const DAY = 86_400_000;
-	const first = Math.floor((b.lo * 1000) / DAY) * DAY;
-	const days = Math.floor((b.hi * 1000 - first) / DAY) + 1;
-	for (let i = 0; i < days; i++) {
-		await refreshMinutes(d, { minutes: null, lo: new Date(first + i * DAY), hi: new Date(first + (i + 1) * DAY) }, versions);
-		onProgress?.(i + 1, days);
+	const days = byDay(b.lo * 1000, b.hi * 1000 + 60_000);
+	for (const [i, day] of days.entries()) {
+		await refreshMinutes(d, day, versions);
+		onProgress?.(i + 1, days.length);
 	}
 }
 
@@ -170,14 +180,8 @@ export async function refreshMilestones(d: Db, specs: MilestoneKey[], t: Touched
 		(byFlow[m.flow] ??= []).push(specOf(m));
 	});
 	const flows = sql`${{ 'Array(String)': Object.keys(positions) }}`;
-	const range = (col: string, lo: Date, hi: Date) => sql`${raw(col)} >= ${{ 'DateTime64(3)': lo }} AND ${raw(col)} < ${{ 'DateTime64(3)': hi }}`;
 	// these milestones only (a milestone new to the catalogue is built beside the others)
 	const ofSpecs = sql`has(${{ 'Array(String)': specs.map(coverageOf) }}, concat(Flow, '\x1F', Spec))`;
-	const specTomb = (table: string, col: string, k: string[], v: bigint) => sql`
-INSERT INTO ${raw(table)} (Flow, Spec, ${raw(col)}, Version, Deleted)
-SELECT f, s, t, ${ver(v)}, 1 FROM (
-	SELECT splitByChar('\\x1F', k)[1] AS f, toDateTime(toUInt32(splitByChar('\\x1F', k)[2])) AS t FROM (SELECT arrayJoin(${keys(k)}) AS k)
-) ARRAY JOIN ${{ 'Map(String, Array(String))': byFlow }}[f] AS s`;
 	const tomb = versions();
 	const rows = versions();
 	await d.exec(sql`
@@ -197,11 +201,9 @@ FROM (
 	WHERE fi > 0
 )
 GROUP BY Flow, Spec, StartMinute`);
-	await d.exec(t.minutes ? specTomb('sla_milestone_minute', 'Minute', t.minutes, tomb) : rangeTombstones('sla_milestone_minute', 'Minute', 'Flow, Spec', t.lo, t.hi, tomb, ofSpecs));
+	await d.exec(t.minutes ? tombstones('sla_milestone_minute', 'Minute', t.minutes, tomb, byFlow) : rangeTombstones('sla_milestone_minute', 'Minute', 'Flow, Spec', t.lo, t.hi, tomb, ofSpecs));
 
-	const hourLo = new Date(Math.floor(t.lo.getTime() / 3_600_000) * 3_600_000);
-	const hourHi = new Date(Math.ceil(t.hi.getTime() / 3_600_000) * 3_600_000);
-	const hours = t.minutes ? hoursOf(t.minutes) : null;
+	const [hourLo, hourHi, hours] = hoursOf(t);
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
@@ -212,19 +214,22 @@ FROM sla_milestone_minute FINAL
 WHERE Flow IN ${flows} AND Spec IN ${{ 'Array(String)': [...new Set(specs.map(specOf))] }} AND ${range('Minute', hourLo, hourHi)}
 	${hours ? sql` AND ${KEY_OF('toStartOfHour(Minute)')} IN ${keys(hours)}` : sql``}
 GROUP BY Flow, Spec, H`);
-	await d.exec(hours ? specTomb('sla_milestone_hour', 'Hour', hours, hourTomb) : rangeTombstones('sla_milestone_hour', 'Hour', 'Flow, Spec', hourLo, hourHi, hourTomb, ofSpecs));
+	await d.exec(hours ? tombstones('sla_milestone_hour', 'Hour', hours, hourTomb, byFlow) : rangeTombstones('sla_milestone_hour', 'Hour', 'Flow, Spec', hourLo, hourHi, hourTomb, ofSpecs));
 }
 
-/** The hours (unitKey) of minute keys. */
-function hoursOf(minutes: string[]): string[] {
-	return [
-		...new Set(
-			minutes.map((k) => {
-				const i = k.lastIndexOf(SEP);
-				return unitKey(k.slice(0, i), Math.floor(Number(k.slice(i + 1)) / 3600) * 3600);
-			})
-		)
-	];
+/** The whole hours around the minutes of `t`, and their keys (unitKey) when the minutes are named. */
+function hoursOf(t: Touched): [Date, Date, string[] | null] {
+	const hours = t.minutes
+		? [
+				...new Set(
+					t.minutes.map((k) => {
+						const i = k.lastIndexOf(SEP);
+						return unitKey(k.slice(0, i), Math.floor(Number(k.slice(i + 1)) / 3600) * 3600);
+					})
+				)
+			]
+		: null;
+	return [new Date(Math.floor(t.lo.getTime() / HOUR) * HOUR), new Date(Math.ceil(t.hi.getTime() / HOUR) * HOUR), hours];
 }
 
 /** Build the milestone rows of `specs` over everything folded so far, a day at a time. */
@@ -233,9 +238,5 @@ export async function rebuildMilestones(d: Db, specs: MilestoneKey[], versions: 
 		SELECT toUInt32(min(StartMinute)) AS lo, toUInt32(max(StartMinute)) AS hi, count() AS n FROM sla_transactions
 		WHERE Flow IN ${{ 'Array(String)': [...new Set(specs.map((m) => m.flow))] }}`);
 	if (!b || b.n === 0) return;
-	const DAY = 86_400_000;
-	const first = Math.floor((b.lo * 1000) / DAY) * DAY;
-	for (let t = first; t <= b.hi * 1000; t += DAY) {
-		await refreshMilestones(d, specs, { minutes: null, lo: new Date(t), hi: new Date(t + DAY) }, versions);
-	}
+	for (const day of byDay(b.lo * 1000, b.hi * 1000 + 60_000)) await refreshMilestones(d, specs, day, versions);
 }

@@ -14,7 +14,7 @@
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
-import { coverageOf, fromCoverage, milestoneKeysOf, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey, type Touched } from './aggregates';
+import { coverageOf, fromCoverage, milestoneKeysOf, byDay, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey, type Touched } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
 type Source = (typeof SOURCES)[number];
@@ -240,14 +240,7 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: Progress): Promise<
 	// the aggregates of every touched minute: by key, or a day at a time over their range when there
 	// are many (a backlog after a restart or an upgrade: cheaper than recomputing minutes per chunk)
 	const t1 = performance.now();
-	const DAY = 86_400_000;
-	const ranges: Touched[] =
-		allTouched.size <= 50_000
-			? [{ minutes: [...allTouched], lo: new Date(touchedLo), hi: new Date(touchedHi) }]
-			: Array.from({ length: Math.ceil((touchedHi - Math.floor(touchedLo / DAY) * DAY) / DAY) }, (_, i) => {
-					const start = Math.floor(touchedLo / DAY) * DAY + i * DAY;
-					return { minutes: null, lo: new Date(start), hi: new Date(start + DAY) };
-				});
+	const ranges: Touched[] = allTouched.size <= 50_000 ? [{ minutes: [...allTouched], lo: new Date(touchedLo), hi: new Date(touchedHi) }] : byDay(touchedLo, touchedHi);
 	for (const r of ranges) {
 		await refreshMinutes(d, r, () => nextVersion(s));
 		await refreshMilestones(d, milestones, r, () => nextVersion(s));

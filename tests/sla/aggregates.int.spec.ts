@@ -12,6 +12,7 @@ import { fromRiskRows, stepTable } from '../../src/lib/server/sla/breakdowns';
 import { ensureFolded, fold, useAggregates } from '../../src/lib/server/sla/fold';
 import { milestonesFigures } from '../../src/lib/server/sla/milestones';
 import { txFiguresCompared } from '../../src/lib/server/sla/kpis';
+import { holdLive, live, refreshLive } from '../../src/lib/server/sla/live';
 import { testDb, type TestDb } from '../helpers/db';
 import { Sender } from './send';
 import { emitScenario, FLOW, testCatalogue, type Emitted } from './scenario';
@@ -37,10 +38,19 @@ describe('SLA aggregates', () => {
 		await t?.cleanup();
 	});
 
-	/** The same call on the aggregates and one transaction at a time. */
+	/**
+	 * The same call on the aggregates and one transaction at a time; the aggregates read both in
+	 * memory (live.ts) and from ClickHouse, which must agree.
+	 */
 	async function both<T>(f: () => Promise<T>): Promise<[T, T]> {
 		useAggregates(t.db, true);
+		const release = holdLive(t.db);
+		await refreshLive(t.db);
+		expect(live(t.db)).not.toBeNull();
+		const mem = await f();
+		release();
 		const agg = await f();
+		expect(mem).toEqual(agg);
 		useAggregates(t.db, false);
 		const exact = await f();
 		useAggregates(t.db, true);
@@ -98,7 +108,7 @@ describe('SLA aggregates', () => {
 		const before = await txFiguresCompared([flow], w, previous, 3600, t.db, 'full');
 		await t.db.exec(sql`TRUNCATE TABLE sla_tx_minute`);
 		await t.db.exec(sql`TRUNCATE TABLE sla_tx_hour`);
-		await t.db.exec(sql`DELETE FROM sla_fold_state WHERE Source = 'aggregates'`);
+		await t.db.exec(sql`DELETE FROM sla_fold_state WHERE Source = 'aggregates@2'`);
 		// another process: no in-memory state, finds no marker and rebuilds a day at a time
 		const other =
 			t.transport === 'http' ? new HttpDb({ url: t.config.clickhouseUrl!, username: 'default', password: '', database: 'default' }) : new EmbeddedDb(t.dir);
@@ -106,6 +116,24 @@ describe('SLA aggregates', () => {
 		await other.close();
 		expect(after.current).toEqual(before.current);
 		expect(after.previous).toEqual(before.previous);
+	});
+
+	it('are read from memory once loaded (the last test of this group: it empties the tables)', async () => {
+		const { w, previous } = aligned(e.window.now.getTime(), 24);
+		const release = holdLive(t.db);
+		try {
+			await refreshLive(t.db);
+			const before = await txFiguresCompared([flow], w, previous, 3600, t.db, 'full');
+			expect(before.current.get(FLOW)!.totals.total).toBeGreaterThanOrEqual(e.truth.total);
+			// the ClickHouse rows gone: the figures still come, from memory
+			await t.db.exec(sql`TRUNCATE TABLE sla_tx_minute`);
+			await t.db.exec(sql`TRUNCATE TABLE sla_tx_hour`);
+			expect((await txFiguresCompared([flow], w, previous, 3600, t.db, 'full')).current).toEqual(before.current);
+		} finally {
+			release();
+		}
+		// released: read from ClickHouse again
+		expect((await txFiguresCompared([flow], w, previous, 3600, t.db, 'full')).current.get(FLOW)!.totals.total).toBe(0);
 	});
 
 	it('the step table from whole hours equals the one from minutes', async () => {
@@ -149,6 +177,17 @@ describe('SLA milestone aggregates', () => {
 		const agg = await milestonesFigures([spec()], w, 3600, t.db);
 		expect(agg[0].totals.n).toBeGreaterThanOrEqual(e.truth.ack.latencies.length);
 		expect(agg).toEqual(exact);
+		const release = holdLive(t.db);
+		await refreshLive(t.db);
+		expect(live(t.db)).not.toBeNull();
+		expect(await milestonesFigures([spec()], w, 3600, t.db)).toEqual(exact);
+		expect(await milestonesFigures([spec()], w, 60, t.db)).toEqual(await (async () => {
+			useAggregates(t.db, false);
+			const x = await milestonesFigures([spec()], w, 60, t.db);
+			useAggregates(t.db, true);
+			return x;
+		})());
+		release();
 		// pending at several "now"s, and per-minute series
 		for (const now of [e.window.now.getTime() - 3 * 3_600_000, e.window.now.getTime() + 3_600_000]) {
 			const w2 = { ...w, now: new Date(now) };
@@ -178,6 +217,9 @@ describe('SLA milestone aggregates', () => {
 	it('follow later telemetry: an acknowledgement arriving later completes the milestone', async () => {
 		const to = new Date(Math.ceil(e.window.now.getTime() / MIN) * MIN);
 		const w = { from: new Date(to.getTime() - 24 * 3_600_000), to, now: e.window.now };
+		// held across the fold: the mirror takes in the rows it rewrites (a refresh, not a reload)
+		const release = holdLive(t.db);
+		await refreshLive(t.db);
 		const before = (await milestonesFigures([spec()], w, 0, t.db))[0].totals;
 		const [tx] = await t.db.query<{ c: string; s: number }>(sql`
 			SELECT CorrelationId AS c, toUnixTimestamp64Milli(StepStarts[indexOf(StepNames, 'supplier.send-po')]) AS s FROM sla_transactions FINAL
@@ -188,6 +230,8 @@ describe('SLA milestone aggregates', () => {
 		]);
 		await ensureFolded(t.db, 0);
 		const after = (await milestonesFigures([spec()], w, 0, t.db))[0].totals;
+		expect(live(t.db)).not.toBeNull();
+		release();
 		expect(after.n).toBe(before.n + 1);
 		useAggregates(t.db, false);
 		expect((await milestonesFigures([spec()], w, 0, t.db))[0].totals).toEqual(after);

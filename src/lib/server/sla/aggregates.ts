@@ -11,6 +11,7 @@
  */
 import { raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
+import { binsOf } from './sketch';
 
 const SEP = '\x1f';
 
@@ -27,21 +28,23 @@ const MINUTE_FIGURES = raw(`
 	countIf(Outcome != 'duplicate' AND (RetrySpans > 0 OR (FailedSpans > 0 AND Outcome IN ('success', '')))) AS Replays,
 	count(FirstTraceMs) AS E2EN,
 	quantilesDDStateIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(FirstTraceMs), FirstTraceMs IS NOT NULL) AS E2E,
+	${binsOf('assumeNotNull(FirstTraceMs)', 'FirstTraceMs IS NOT NULL').text} AS E2EH,
 	count(EventDelayMs) AS DelayN,
 	quantilesDDStateIf(0.01, 0.5, 0.95)(assumeNotNull(EventDelayMs), EventDelayMs IS NOT NULL) AS Delay,
+	${binsOf('assumeNotNull(EventDelayMs)', 'EventDelayMs IS NOT NULL').text} AS DelayH,
 	CAST(sumMapIf([Currency], [Amount], Outcome = 'failed'), 'Map(LowCardinality(String), Float64)') AS FailedAmount,
 	CAST(sumMapIf([Currency], [Amount], Outcome IN ('success', '')), 'Map(LowCardinality(String), Float64)') AS SucceededAmount,
 	CAST(sumMapIf(Steps, arrayMap(s -> toUInt64(1), Steps), Outcome IN ('success', '')), 'Map(LowCardinality(String), UInt32)') AS Reached,
 	CAST(sumMapIf(arrayMap(s -> concat(s, '\\x1F', Currency), Steps), arrayMap(s -> Amount, Steps), Outcome IN ('success', '')),
 		'Map(String, Float64)') AS ReachedAmount`);
 
-const COLUMNS = `Flow, Minute, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount,
+const COLUMNS = `Flow, Minute, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, E2EH, DelayN, Delay, DelayH, FailedAmount,
 	SucceededAmount, Reached, ReachedAmount, Version, Deleted`;
 
 const HOUR_FIGURES = raw(`
 	sum(Total), sum(Succeeded), sum(Failed), sum(Duplicates), sum(Replays),
-	sum(E2EN), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(E2E), sum(DelayN), quantilesDDMergeState(0.01, 0.5, 0.95)(Delay),
-	sumMap(FailedAmount), sumMap(SucceededAmount), sumMap(Reached), sumMap(ReachedAmount)`);
+	sum(E2EN), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(E2E), sumMap(E2EH), sum(DelayN), quantilesDDMergeState(0.01, 0.5, 0.95)(Delay),
+	sumMap(DelayH), sumMap(FailedAmount), sumMap(SucceededAmount), sumMap(Reached), sumMap(ReachedAmount)`);
 
 const ver = (v: bigint) => sql`${{ UInt64: String(v) }}`;
 const keys = (k: string[]) => sql`${{ 'Array(String)': k }}`;
@@ -110,7 +113,7 @@ GROUP BY Flow, StartMinute`);
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
-INSERT INTO sla_tx_hour (Flow, Hour, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, DelayN, Delay, FailedAmount,
+INSERT INTO sla_tx_hour (Flow, Hour, Total, Succeeded, Failed, Duplicates, Replays, E2EN, E2E, E2EH, DelayN, Delay, DelayH, FailedAmount,
 	SucceededAmount, Reached, ReachedAmount, Version, Deleted)
 SELECT Flow, toStartOfHour(Minute) AS H, ${HOUR_FIGURES}, ${ver(hourRows)}, 0
 FROM sla_tx_minute FINAL
@@ -185,9 +188,9 @@ export async function refreshMilestones(d: Db, specs: MilestoneKey[], t: Touched
 	const tomb = versions();
 	const rows = versions();
 	await d.exec(sql`
-INSERT INTO sla_milestone_minute (Flow, Spec, Minute, N, Lat, Waiting, WaitMin, WaitMax, Version, Deleted)
+INSERT INTO sla_milestone_minute (Flow, Spec, Minute, N, Lat, LatH, Waiting, WaitMin, WaitMax, Version, Deleted)
 SELECT Flow, ${{ 'Array(String)': specs.map(specOf) }}[mi] AS Spec, StartMinute,
-	count(lat), quantilesDDStateIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL),
+	count(lat), quantilesDDStateIf(0.01, 0.5, 0.95, 0.99)(assumeNotNull(lat), lat IS NOT NULL), ${binsOf('assumeNotNull(lat)', 'lat IS NOT NULL')},
 	countIf(lat IS NULL), minIf(fromStart, lat IS NULL), maxIf(fromStart, lat IS NULL), ${ver(rows)}, 0
 FROM (
 	SELECT Flow, StartMinute, mi, indexOf(StepNames, ${{ 'Array(String)': specs.map((m) => m.from) }}[mi]) AS fi, StepStarts[fi] AS fromStart, indexOf(StepNames, ${{ 'Array(String)': specs.map((m) => m.to) }}[mi]) AS ti,
@@ -207,8 +210,8 @@ GROUP BY Flow, Spec, StartMinute`);
 	const hourTomb = versions();
 	const hourRows = versions();
 	await d.exec(sql`
-INSERT INTO sla_milestone_hour (Flow, Spec, Hour, N, Lat, Waiting, WaitMin, WaitMax, Version, Deleted)
-SELECT Flow, Spec, toStartOfHour(Minute) AS H, sum(N), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(Lat), sum(Waiting),
+INSERT INTO sla_milestone_hour (Flow, Spec, Hour, N, Lat, LatH, Waiting, WaitMin, WaitMax, Version, Deleted)
+SELECT Flow, Spec, toStartOfHour(Minute) AS H, sum(N), quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)(Lat), sumMap(LatH), sum(Waiting),
 	minIf(WaitMin, Waiting > 0), maxIf(WaitMax, Waiting > 0), ${ver(hourRows)}, 0
 FROM sla_milestone_minute FINAL
 WHERE Flow IN ${flows} AND Spec IN ${{ 'Array(String)': [...new Set(specs.map(specOf))] }} AND ${range('Minute', hourLo, hourHi)}

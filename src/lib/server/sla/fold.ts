@@ -14,6 +14,7 @@
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
+import { holdLive, refreshLive } from './live';
 import { coverageOf, fromCoverage, milestoneKeysOf, byDay, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey, type Touched } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
@@ -38,6 +39,14 @@ const SEP = '\x1f';
 const keyOf = (flow: string, correlationId: string): Key => `${flow}${SEP}${correlationId}`;
 const KEY_OF = raw(`concat(Flow, '\\x1F', CorrelationId)`);
 const keySet = (keys: Key[]) => sql`${{ 'Array(String)': keys }}`;
+
+/**
+ * sla_fold_state rows saying the aggregates are built (migrations 340 + 350: '@2' since the histograms
+ * of 350), and, per milestone, that its aggregates are (the prefix, then coverageOf). A database
+ * without them gets every aggregate rebuilt by its next fold.
+ */
+const AGGREGATES_MARK = 'aggregates@2';
+const MILESTONE_MARK = 'ms@2\x1F';
 
 /** Transactions folded per statement: bounds the parameter size and the memory of one fold query. */
 const CHUNK = 20_000;
@@ -165,22 +174,22 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: Progress): Promise<
 	const marks = s.marks;
 	if (!s.aggregated) {
 		// after upgrading to migration 340: build the aggregates of everything folded so far, once
-		const [{ n }] = await d.query<{ n: number }>(sql`SELECT count() AS n FROM sla_fold_state WHERE Source = 'aggregates'`);
+		const [{ n }] = await d.query<{ n: number }>(sql`SELECT count() AS n FROM sla_fold_state WHERE Source = ${{ String: AGGREGATES_MARK }}`);
 		if (n === 0) {
 			await rebuildAll(d, () => nextVersion(s), (done, of) => onProgress?.(done, of, 'days of aggregates built'));
-			await d.insertRows('sla_fold_state', [{ Source: 'aggregates', MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) }]);
+			await d.insertRows('sla_fold_state', [{ Source: AGGREGATES_MARK, MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) }]);
 		}
 		s.aggregated = true;
 	}
 	if (!s.covered) {
-		const rows = await d.query<{ Source: string }>(sql`SELECT DISTINCT Source FROM sla_fold_state WHERE startsWith(Source, 'ms\x1F')`);
-		s.covered = new Set(rows.map((r) => r.Source.slice(3)));
+		const rows = await d.query<{ Source: string }>(sql`SELECT DISTINCT Source FROM sla_fold_state WHERE startsWith(Source, ${{ String: MILESTONE_MARK }})`);
+		s.covered = new Set(rows.map((r) => r.Source.slice(MILESTONE_MARK.length)));
 	}
 	const missing = [...s.wanted.entries()].filter(([k]) => !s.covered!.has(k));
 	if (missing.length) {
 		// milestones new to the catalogue: built over everything folded so far, then kept by each fold
 		await rebuildMilestones(d, missing.map(([, m]) => m), () => nextVersion(s));
-		await d.insertRows('sla_fold_state', missing.map(([k]) => ({ Source: `ms\x1F${k}`, MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
+		await d.insertRows('sla_fold_state', missing.map(([k]) => ({ Source: `${MILESTONE_MARK}${k}`, MaxBlock: 1, At: new Date().toISOString().replace('T', ' ').slice(0, 23) })));
 		for (const [k] of missing) s.covered.add(k);
 	}
 	const milestones = [...s.covered].map(fromCoverage);
@@ -260,7 +269,13 @@ async function foldOnce(main: Db, s: FoldState, onProgress?: Progress): Promise<
 export async function fold(d: Db = db(), onProgress?: Progress): Promise<FoldResult> {
 	const s = state(d);
 	while (s.running) await s.running.catch(() => undefined);
-	s.running = foldOnce(d, s, onProgress).finally(() => (s.running = null));
+	// the live figures (live.ts) follow each fold before it counts as done
+	s.running = foldOnce(d, s, onProgress)
+		.then(async (r) => {
+			await refreshLive(d);
+			return r;
+		})
+		.finally(() => (s.running = null));
 	return s.running;
 }
 
@@ -329,6 +344,8 @@ export function startFolding(
 ): () => Promise<void> {
 	const interval = Math.max(500, config().slaFreshnessMs / 2);
 	state(d).loops++;
+	// pages of this process read the live figures this loop keeps (live.ts)
+	const release = holdLive(d);
 	let stopped = false;
 	let timer: NodeJS.Timeout | null = null;
 	const loop = async () => {
@@ -352,5 +369,6 @@ export function startFolding(
 		stopped = true;
 		if (timer) clearTimeout(timer);
 		await state(d).running?.catch(() => undefined);
+		release();
 	};
 }

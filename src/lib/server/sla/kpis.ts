@@ -8,6 +8,8 @@
 import { db, join, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
+import { live, unitsOf, type Live, type TxUnit } from './live';
+import { addBins, quantiles } from './sketch';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
 export const QUANTILE_RELATIVE_ACCURACY = 0.01;
@@ -159,7 +161,9 @@ export async function txFiguresCompared(
 	const span = previous ? { ...w, from: previous.from } : w;
 	await ensureFolded(d);
 	if (aggregatesReady(d) && [w.from, w.to, span.from].every((t) => t.getTime() % 60_000 === 0) && bucketSeconds % 60 === 0) {
-		return fromAggregates(flows, w, previous, bucketSeconds, d, series, risk, out);
+		const mirror = live(d);
+		const fromMemory = mirror && (await fromLive(mirror, flows, w, previous, bucketSeconds, d, series, risk, out));
+		return fromMemory || fromAggregates(flows, w, previous, bucketSeconds, d, series, risk, out);
 	}
 	const tx = transactions(flows, span);
 	const cur = sql`start >= ${{ 'DateTime64(3)': w.from }}`;
@@ -346,6 +350,163 @@ function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: numb
 			.filter((i) => Number(r.totals[i]) > 0 || Number(r.failed[i]) > 0)
 			.map((i) => countsBucket(iso(r.ts[i]), Number(r.totals[i]), Number(r.failed[i])));
 	}
+}
+
+/** Figures being summed from aggregate units (fromLive). */
+class Acc {
+	total = 0;
+	succeeded = 0;
+	failed = 0;
+	duplicates = 0;
+	replays = 0;
+	stuck = 0;
+	e2eN = 0;
+	delayN = 0;
+	e2e = new Map<number, number>();
+	delay = new Map<number, number>();
+	atRisk: Record<string, number> = {};
+
+	add(u: TxUnit): void {
+		this.total += u.total;
+		this.succeeded += u.succeeded;
+		this.failed += u.failed;
+		this.duplicates += u.duplicates;
+		this.replays += u.replays;
+		this.e2eN += u.e2eN;
+		this.delayN += u.delayN;
+		addBins(this.e2e, u.e2e);
+		addBins(this.delay, u.delay);
+		for (const c in u.failedAmount) this.atRisk[c] = (this.atRisk[c] ?? 0) + u.failedAmount[c];
+	}
+
+	addStuck(n: number, amounts: Record<string, number>): void {
+		this.stuck += n;
+		for (const c in amounts) this.atRisk[c] = (this.atRisk[c] ?? 0) + amounts[c];
+	}
+
+	figures(): TxFigures {
+		return figures({
+			...this,
+			e2e: this.e2eN ? quantiles(this.e2e, [0.5, 0.95, 0.99]) : [],
+			delay: this.delayN ? quantiles(this.delay, [0.5, 0.95]) : [],
+			varCur: [Object.keys(this.atRisk), Object.values(this.atRisk)]
+		} as unknown as Row);
+	}
+}
+
+/**
+ * The figures of minute-aligned windows from the live figures (live.ts): the same units, counting
+ * rules and sketches as fromAggregates, merged in memory. Null when some minutes it needs are not
+ * kept (the caller reads ClickHouse). Only the one minute each flow's stuck limit falls in is read
+ * from ClickHouse, one transaction at a time, beside the at-risk list of the flow page.
+ */
+async function fromLive(
+	m: Live,
+	flows: Flow[],
+	w: Window,
+	previous: { from: Date } | null,
+	bucketSeconds: number,
+	d: Db,
+	series: 'full' | 'counts',
+	risk: { limit: number } | null,
+	out: Out
+): Promise<Out | null> {
+	const lo = (previous?.from ?? w.from).getTime();
+	const [from, to, now] = [w.from.getTime(), w.to.getTime(), w.now.getTime()];
+	const fullSeries = series === 'full' && bucketSeconds > 0;
+	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
+	const bucketMs = bucketSeconds * 1000;
+	const stuckFlows = flows.filter((f) => stuckAfterMs(f) > 0);
+	const limitMinutes = stuckFlows
+		.map((f) => ({ f, at: now - stuckAfterMs(f) }))
+		.filter(({ at }) => at % 60_000 !== 0 && Math.floor(at / 60_000) * 60_000 >= lo && Math.floor(at / 60_000) * 60_000 < to);
+	// the minutes the limits fall in, one transaction at a time (ClickHouse), and the at-risk list
+	const limitRows = limitMinutes.length ? stuckInLimitMinutes(limitMinutes.map(({ f, at }) => ({ flow: f.id, end: endStep(f), at })), lo, to, d) : Promise.resolve([]);
+	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
+
+	const accs = new Map<string, { cur: Acc; prev: Acc; buckets: Map<number, Acc> }>();
+	const bucketOf = (buckets: Map<number, Acc>, t: number) => {
+		const b = Math.floor(t / bucketMs) * bucketMs;
+		let acc = buckets.get(b);
+		if (!acc) buckets.set(b, (acc = new Acc()));
+		return acc;
+	};
+	for (const f of flows) {
+		const limit = stuckAfterMs(f) > 0 ? now - stuckAfterMs(f) : null;
+		const cuts = [...(previous ? [from] : []), ...(limit !== null ? [limit] : [])];
+		const units = await unitsOf(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk);
+		if (!units) return null;
+		const a = { cur: new Acc(), prev: new Acc(), buckets: new Map<number, Acc>() };
+		accs.set(f.id, a);
+		const end = endStep(f);
+		for (const [t, len, u] of units) {
+			// stuck: the unit's succeeded transactions that did not reach the end step, once all older than the limit
+			const stuck = limit !== null && t + len <= limit ? Math.max(0, u.succeeded - (u.reached[end] ?? 0)) : 0;
+			const amounts = stuck > 0 ? stuckAmounts(u, end) : {};
+			for (const acc of t >= from ? [a.cur, ...(fullSeries ? [bucketOf(a.buckets, t)] : [])] : [a.prev]) {
+				acc.add(u);
+				acc.addStuck(stuck, amounts);
+			}
+		}
+	}
+	const [limitTx, riskOut] = await Promise.all([limitRows, riskRows]);
+	for (const r of limitTx) {
+		const t = r.t * 1000;
+		const a = accs.get(r.flow)!;
+		for (const acc of t >= from ? [a.cur, ...(fullSeries ? [bucketOf(a.buckets, t)] : [])] : [a.prev]) acc.addStuck(1, { [r.currency]: r.amount });
+	}
+	for (const f of flows) {
+		const a = accs.get(f.id)!;
+		const o = out.current.get(f.id)!;
+		o.totals = a.cur.figures();
+		if (previous) out.previous.get(f.id)!.totals = a.prev.figures();
+		if (fullSeries) o.series = [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([t, acc]) => ({ t: new Date(t).toISOString(), ...acc.figures() }));
+	}
+	if (series === 'counts' && bucketSeconds > 0) {
+		const sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[] = [];
+		for (const f of flows) {
+			const units = await unitsOf(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0);
+			if (!units) return null;
+			const byBucket = new Map<number, [number, number]>();
+			for (const [t, , u] of units) {
+				const b = Math.floor(t / bucketMs) * bucketSeconds;
+				const x = byBucket.get(b) ?? [0, 0];
+				x[0] += u.total;
+				x[1] += u.failed;
+				byBucket.set(b, x);
+			}
+			sparks.push({ Flow: f.id, ts: [...byBucket.keys()], totals: [...byBucket.values()].map((x) => x[0]), failed: [...byBucket.values()].map((x) => x[1]) });
+		}
+		fillSparks(out, sparks);
+	}
+	out.risk = riskOut;
+	return out;
+}
+
+/** Amounts per currency of a unit's succeeded transactions that did not reach `end`. */
+function stuckAmounts(u: TxUnit, end: string): Record<string, number> {
+	const out: Record<string, number> = { ...u.succeededAmount };
+	const prefix = `${end}\x1f`;
+	for (const k in u.reachedAmount) {
+		if (!k.startsWith(prefix)) continue;
+		const c = k.slice(prefix.length);
+		out[c] = (out[c] ?? 0) - u.reachedAmount[k];
+	}
+	return out;
+}
+
+/** Succeeded transactions of the minute a flow's stuck limit falls in, started before the limit without reaching the end step. */
+async function stuckInLimitMinutes(limits: { flow: string; end: string; at: number }[], lo: number, to: number, d: Db) {
+	const t = (v: number) => sql`${{ 'DateTime64(3)': new Date(v) }}`;
+	const ids = sql`${{ 'Array(String)': limits.map((l) => l.flow) }}`;
+	const minutes = [...new Set(limits.map((l) => new Date(Math.floor(l.at / 60_000) * 60_000).toISOString().slice(0, 19).replace('T', ' ')))];
+	const limitOf = sql`transform(Flow, ${ids}, ${{ 'Array(DateTime64(3))': limits.map((l) => new Date(l.at)) }}, toDateTime64(0, 3))`;
+	const endOf = sql`transform(Flow, ${ids}, ${{ 'Array(String)': limits.map((l) => l.end) }}, '')`;
+	return d.query<{ flow: string; t: number; currency: string; amount: number }>(sql`
+		SELECT Flow AS flow, toUnixTimestamp(StartMinute) AS t, Currency AS currency, Amount AS amount FROM sla_transactions FINAL
+		WHERE Flow IN ${ids} AND StartMinute IN ${{ 'Array(DateTime)': minutes }} AND StartMinute >= ${t(lo)} AND StartMinute < ${t(to)}
+			AND identity(StartMinute = toStartOfMinute(${limitOf}) AND Start >= ${t(lo)} AND Start < ${t(to)}
+				AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${limitOf})`);
 }
 
 /** At-risk transactions (failed or stuck) of the window, grouped for the drill-down (breakdowns.ts), up to `limit` of the largest per group. */

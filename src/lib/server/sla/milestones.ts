@@ -8,6 +8,8 @@ import { db, raw, sql, type Db } from '../db';
 import { specOf } from './aggregates';
 import { ensureFolded, milestonesReady } from './fold';
 import { minuteRanges, toIso } from './kpis';
+import { live, unitsOf, type Live } from './live';
+import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
 export interface MilestoneFigures {
@@ -63,7 +65,8 @@ export async function milestonesFigures(specs: MilestoneSpec[], w: Window, bucke
 	await ensureFolded(d);
 	const aligned = w.from.getTime() % 60_000 === 0 && w.to.getTime() % 60_000 === 0 && bucketSeconds % 60 === 0;
 	if (milestonesReady(d, specs) && aligned) {
-		const rows = await fromAggregates(specs, w, bucketSeconds, d);
+		const mirror = live(d);
+		const rows = (mirror && (await fromLive(mirror, specs, w, bucketSeconds, d))) || (await fromAggregates(specs, w, bucketSeconds, d));
 		if (rows) return collect(out, rows, bucketSeconds);
 	}
 	return collect(out, await oneByOne(specs, w, bucketSeconds, d), bucketSeconds);
@@ -115,6 +118,44 @@ async function fromAggregates(specs: MilestoneSpec[], w: Window, bucketSeconds: 
 		ARRAY JOIN ${{ 'Map(String, Array(UInt32))': positions }}[concat(Flow, '\x1F', Spec)] AS mi
 		GROUP BY ${by} ORDER BY mi, b`);
 	return rows.some((r) => r.straddling > 0) ? null : rows;
+}
+
+/**
+ * From the live figures (live.ts): the units fromAggregates reads, merged in memory; null when it
+ * cannot (minutes not kept, or some unit's waiting milestones straddle the pending threshold).
+ */
+async function fromLive(m: Live, specs: MilestoneSpec[], w: Window, bucketSeconds: number, d: Db): Promise<Row[] | null> {
+	const hoursOk = bucketSeconds === 0 || bucketSeconds % 3600 === 0;
+	const [from, to, now] = [w.from.getTime(), w.to.getTime(), w.now.getTime()];
+	const bucketMs = bucketSeconds * 1000;
+	const rows: Row[] = [];
+	for (const [i, spec] of specs.entries()) {
+		const units = await unitsOf(d, m.msHour, m.msMinute, `${spec.flow}\x1f${specOf(spec)}`, from, to, [], hoursOk);
+		if (!units) return null;
+		const limit = now - spec.targetMs;
+		type Sum = { n: number; pending: number; bins: Map<number, number> };
+		const total: Sum = { n: 0, pending: 0, bins: new Map() };
+		const buckets = new Map<number, Sum>();
+		for (const [t, , u] of units) {
+			if (u.waiting > 0 && u.waitMin < limit && u.waitMax >= limit) return null;
+			const sums = [total];
+			if (bucketSeconds > 0) {
+				const b = Math.floor(t / bucketMs) * bucketMs;
+				let sum = buckets.get(b);
+				if (!sum) buckets.set(b, (sum = { n: 0, pending: 0, bins: new Map() }));
+				sums.push(sum);
+			}
+			for (const sum of sums) {
+				sum.n += u.n;
+				if (u.waiting > 0 && u.waitMax < limit) sum.pending += u.waiting;
+				addBins(sum.bins, u.lat);
+			}
+		}
+		const row = (sum: Sum, b: string, g: number): Row => ({ mi: i + 1, b, g, n: sum.n, pending: sum.pending, q: sum.n ? quantiles(sum.bins, [0.5, 0.95, 0.99]) : [] });
+		rows.push(row(total, '', 1));
+		for (const [b, sum] of [...buckets.entries()].sort((x, y) => x[0] - y[0])) rows.push(row(sum, new Date(b).toISOString(), 0));
+	}
+	return rows;
 }
 
 /** One row per (transaction of the window, milestone of its flow) from sla_transactions. */

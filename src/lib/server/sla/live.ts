@@ -1,0 +1,320 @@
+/**
+ * Live figures: the transaction and milestone aggregates (migrations 340, 350) mirrored in the
+ * console's memory, so a dashboard merges in-memory rows instead of sending ClickHouse a query that
+ * costs more to plan than to run (README.md, "Live figures").
+ *
+ * What is kept: every hour row, and the minute rows of the last MINUTE_HORIZON (plus the minutes of
+ * older hours a window starts or ends in, loaded when first asked for). Quantiles come from the
+ * DDSketch bins of migration 350 (sketch.ts), equal to ClickHouse's quantilesDD.
+ *
+ * How it stays current: the process that folds refreshes it at the end of every fold (fold.ts), by
+ * reading the rows written since the last refresh — the aggregates are versioned (a wall-clock
+ * version above every earlier one, tombstones included), so "Version > last seen" is exactly what
+ * changed. A page therefore shows the figures of the last completed fold, like before. A process
+ * that does not fold (or before the first load) reads ClickHouse.
+ */
+import { raw, sql, type Db, type Sql } from '../db';
+import type { Bins } from './sketch';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** how far back minute rows are kept (the 24 h overview and its previous period, plus slack) */
+const MINUTE_HORIZON = 50 * HOUR;
+/** rows a refresh reads again below the last version seen (another process's fold committing late) */
+const OVERLAP_NS = 10_000_000_000n;
+/** older hours whose minutes are kept at most (window edges of 7 and 30 days back) */
+const MAX_EXTRA_HOURS = 2000;
+
+export interface TxUnit {
+	total: number;
+	succeeded: number;
+	failed: number;
+	duplicates: number;
+	replays: number;
+	e2eN: number;
+	e2e: Bins;
+	delayN: number;
+	delay: Bins;
+	failedAmount: Record<string, number>;
+	succeededAmount: Record<string, number>;
+	reached: Record<string, number>;
+	/** per 'step\x1Fcurrency' */
+	reachedAmount: Record<string, number>;
+}
+
+export interface MilestoneUnit {
+	n: number;
+	lat: Bins;
+	waiting: number;
+	/** earliest and latest start of the waiting milestones' from step, ms */
+	waitMin: number;
+	waitMax: number;
+}
+
+type Stored<U> = U & { v: bigint; del: boolean };
+
+/** Rows of one aggregate table: key (flow, or flow + milestone spec) → unit start (ms) → row. */
+class Level<U> {
+	readonly rows = new Map<string, Map<number, Stored<U>>>();
+
+	/** Keep the row with the highest version per key, tombstones included (as ReplacingMergeTree FINAL). */
+	apply(key: string, t: number, row: Stored<U>): void {
+		let m = this.rows.get(key);
+		if (!m) this.rows.set(key, (m = new Map()));
+		const cur = m.get(t);
+		if (!cur || row.v >= cur.v) m.set(t, row);
+	}
+
+	get(key: string, t: number): U | undefined {
+		const r = this.rows.get(key)?.get(t);
+		return r && !r.del ? r : undefined;
+	}
+
+	/** Drop rows before `t` except in `keep` hours. */
+	prune(before: number, keep: Set<number>): void {
+		for (const m of this.rows.values()) for (const t of m.keys()) if (t < before && !keep.has(Math.floor(t / HOUR) * HOUR)) m.delete(t);
+	}
+}
+
+interface Table<U> {
+	name: string;
+	/** time column */
+	col: 'Minute' | 'Hour';
+	/** key columns as one string */
+	key: string;
+	columns: string;
+	decode(r: Record<string, unknown>): U;
+	level: Level<U>;
+	watermark: bigint;
+}
+
+const bins = (k: unknown, c: unknown): Bins => ({ k: k as number[], c: (c as unknown[]).map(Number) });
+
+const TX_COLUMNS = `Total AS total, Succeeded AS succeeded, Failed AS failed, Duplicates AS duplicates, Replays AS replays,
+	E2EN AS e2eN, mapKeys(E2EH) AS ek, mapValues(E2EH) AS ec, DelayN AS delayN, mapKeys(DelayH) AS dk, mapValues(DelayH) AS dc,
+	FailedAmount AS failedAmount, SucceededAmount AS succeededAmount, Reached AS reached, ReachedAmount AS reachedAmount`;
+const decodeTx = (r: Record<string, unknown>): TxUnit => ({
+	total: Number(r.total),
+	succeeded: Number(r.succeeded),
+	failed: Number(r.failed),
+	duplicates: Number(r.duplicates),
+	replays: Number(r.replays),
+	e2eN: Number(r.e2eN),
+	e2e: bins(r.ek, r.ec),
+	delayN: Number(r.delayN),
+	delay: bins(r.dk, r.dc),
+	failedAmount: r.failedAmount as Record<string, number>,
+	succeededAmount: r.succeededAmount as Record<string, number>,
+	reached: r.reached as Record<string, number>,
+	reachedAmount: r.reachedAmount as Record<string, number>
+});
+const MS_COLUMNS = `N AS n, mapKeys(LatH) AS lk, mapValues(LatH) AS lc, Waiting AS waiting,
+	toUnixTimestamp64Milli(WaitMin) AS waitMin, toUnixTimestamp64Milli(WaitMax) AS waitMax`;
+const decodeMs = (r: Record<string, unknown>): MilestoneUnit => ({
+	n: Number(r.n),
+	lat: bins(r.lk, r.lc),
+	waiting: Number(r.waiting),
+	waitMin: Number(r.waitMin),
+	waitMax: Number(r.waitMax)
+});
+
+export interface Live {
+	txHour: Level<TxUnit>;
+	txMinute: Level<TxUnit>;
+	msHour: Level<MilestoneUnit>;
+	msMinute: Level<MilestoneUnit>;
+}
+
+interface LiveState extends Live {
+	/** holders (startFolding loops, tests): kept while above 0 */
+	holders: number;
+	ready: boolean;
+	tables: Table<TxUnit | MilestoneUnit>[];
+	/** minute rows are kept from here (ms, an hour start), and for the extra hours */
+	minuteFrom: number;
+	extraHours: Set<number>;
+	/** every read and write of the mirror's rows goes through this chain, one at a time */
+	chain: Promise<unknown>;
+}
+
+const KEY = Symbol.for('syncscope.sla.live');
+function state(d: Db): LiveState {
+	const g = globalThis as unknown as Record<symbol, WeakMap<Db, LiveState>>;
+	const all = (g[KEY] ??= new WeakMap());
+	let s = all.get(d);
+	if (!s) all.set(d, (s = fresh()));
+	return s;
+}
+
+function fresh(): LiveState {
+	const txHour = new Level<TxUnit>();
+	const txMinute = new Level<TxUnit>();
+	const msHour = new Level<MilestoneUnit>();
+	const msMinute = new Level<MilestoneUnit>();
+	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>) => U, level: Level<U>) =>
+		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
+	return {
+		txHour,
+		txMinute,
+		msHour,
+		msMinute,
+		holders: 0,
+		ready: false,
+		tables: [
+			table('sla_tx_hour', 'Hour', 'Flow', TX_COLUMNS, decodeTx, txHour),
+			table('sla_tx_minute', 'Minute', 'Flow', TX_COLUMNS, decodeTx, txMinute),
+			table('sla_milestone_hour', 'Hour', `concat(Flow, '\\x1F', Spec)`, MS_COLUMNS, decodeMs, msHour),
+			table('sla_milestone_minute', 'Minute', `concat(Flow, '\\x1F', Spec)`, MS_COLUMNS, decodeMs, msMinute)
+		],
+		minuteFrom: 0,
+		extraHours: new Set(),
+		chain: Promise.resolve()
+	};
+}
+
+/** Keep the live figures of `d` (the fold refreshes them); returns the release function. */
+export function holdLive(d: Db): () => void {
+	const s = state(d);
+	s.holders++;
+	let released = false;
+	return () => {
+		if (released) return;
+		released = true;
+		if (--s.holders === 0) Object.assign(s, fresh());
+	};
+}
+
+/** The live figures when loaded (null: read ClickHouse). */
+export function live(d: Db): Live | null {
+	const s = state(d);
+	return s.holders > 0 && s.ready ? s : null;
+}
+
+const serial = <T>(s: LiveState, f: () => Promise<T>): Promise<T> => {
+	const run = s.chain.then(f, f);
+	s.chain = run.catch(() => undefined);
+	return run;
+};
+
+const at = (v: number) => sql`${{ 'DateTime64(3)': new Date(v) }}`;
+
+/** Which minute rows a table keeps: the horizon, and the extra hours. */
+function minuteFilter(s: LiveState, col: string): Sql {
+	const extra = [...s.extraHours].map((h) => new Date(h).toISOString().slice(0, 19).replace('T', ' '));
+	return sql`(${raw(col)} >= ${at(s.minuteFrom)}${extra.length ? sql` OR toStartOfHour(${raw(col)}) IN ${{ 'Array(DateTime)': extra }}` : sql``})`;
+}
+
+async function readRows(d: Db, t: Table<TxUnit | MilestoneUnit>, where: Sql, final: boolean): Promise<bigint> {
+	const rows = await d.query<Record<string, unknown> & { k: string; t: number; v: string; del: number }>(sql`
+		SELECT ${raw(t.key)} AS k, toUnixTimestamp(${raw(t.col)}) AS t, toString(Version) AS v, Deleted AS del, ${raw(t.columns)}
+		FROM ${raw(t.name)}${raw(final ? ' FINAL' : '')} WHERE ${where}`);
+	let top = 0n;
+	for (const r of rows) {
+		const v = BigInt(r.v);
+		if (v > top) top = v;
+		t.level.apply(r.k, r.t * 1000, { ...t.decode(r), v, del: r.del === 1 });
+	}
+	return top;
+}
+
+/**
+ * Bring the live figures up to date with the aggregates (the fold calls this after each fold): the
+ * first time a full load, then the rows written since. On failure the mirror is dropped (readers go
+ * to ClickHouse) and loaded again next time.
+ */
+export async function refreshLive(d: Db): Promise<void> {
+	const s = state(d);
+	if (s.holders === 0) return;
+	await serial(s, async () => {
+		try {
+			const horizon = Math.floor((Date.now() - MINUTE_HORIZON) / HOUR) * HOUR;
+			if (!s.ready) {
+				s.minuteFrom = horizon;
+				for (const t of s.tables) {
+					// the newest version first: rows committed during the load are read again next time
+					const [{ v }] = await d.query<{ v: string }>(sql`SELECT toString(max(Version)) AS v FROM ${raw(t.name)}`);
+					await readRows(d, t, t.col === 'Minute' ? minuteFilter(s, t.col) : sql`1`, true);
+					t.watermark = BigInt(v);
+				}
+				s.ready = true;
+				return;
+			}
+			for (const t of s.tables) {
+				const since = t.watermark > OVERLAP_NS ? t.watermark - OVERLAP_NS : 0n;
+				const where = sql`Version > ${{ UInt64: String(since) }}${t.col === 'Minute' ? sql` AND ${minuteFilter(s, t.col)}` : sql``}`;
+				const top = await readRows(d, t, where, false);
+				if (top > t.watermark) t.watermark = top;
+			}
+			if (horizon > s.minuteFrom) {
+				s.minuteFrom = horizon;
+				for (const t of s.tables) if (t.col === 'Minute') t.level.prune(horizon, s.extraHours);
+			}
+		} catch (e) {
+			const holders = s.holders;
+			Object.assign(s, fresh(), { holders });
+			console.error(`sla live figures: ${(e as Error).message}; reading ClickHouse until the next fold`);
+		}
+	});
+}
+
+/**
+ * Make the minute rows of these hours (ms, hour starts) available, loading those older than the
+ * horizon once (a window's first and last hour, 7 or 30 days back). False when the mirror is gone.
+ */
+export async function minutesOf(d: Db, hours: number[]): Promise<boolean> {
+	const s = state(d);
+	const missing = [...new Set(hours)].filter((h) => h < s.minuteFrom && !s.extraHours.has(h));
+	if (missing.length === 0) return s.ready;
+	return serial(s, async () => {
+		if (!s.ready) return false;
+		const todo = missing.filter((h) => h < s.minuteFrom && !s.extraHours.has(h));
+		if (todo.length === 0) return true;
+		if (s.extraHours.size + todo.length > MAX_EXTRA_HOURS) {
+			for (const t of s.tables) if (t.col === 'Minute') t.level.prune(s.minuteFrom, new Set());
+			s.extraHours.clear();
+		}
+		const ranges = todo.map((h) => sql`(Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`);
+		let where = ranges[0];
+		for (const r of ranges.slice(1)) where = sql`${where} OR ${r}`;
+		for (const t of s.tables) if (t.col === 'Minute') await readRows(d, t, sql`(${where})`, true);
+		for (const h of todo) s.extraHours.add(h);
+		return true;
+	});
+}
+
+/**
+ * The units that partition [from, to) (ms, minute-aligned), as the ClickHouse readers take them:
+ * whole hours inside the range not cut by any of `cuts`, the minutes of every other hour; `hours`
+ * false: minutes only. Null when some minutes are not kept (the caller reads ClickHouse).
+ */
+export async function unitsOf<U>(
+	d: Db,
+	hourLevel: Level<U>,
+	minuteLevel: Level<U>,
+	key: string,
+	from: number,
+	to: number,
+	cuts: number[],
+	hours: boolean
+): Promise<[number, number, U][] | null> {
+	const out: [number, number, U][] = [];
+	const minuteHours: number[] = [];
+	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) {
+		const whole = hours && h >= from && h + HOUR <= to && !cuts.some((c) => c > h && c < h + HOUR);
+		if (whole) {
+			const u = hourLevel.get(key, h);
+			if (u) out.push([h, HOUR, u]);
+		} else minuteHours.push(h);
+	}
+	if (minuteHours.length && !(await minutesOf(d, minuteHours))) return null;
+	const minutes = minuteLevel.rows.get(key);
+	if (minutes)
+		for (const h of minuteHours)
+			for (let t = Math.max(h, from); t < Math.min(h + HOUR, to); t += MINUTE) {
+				const u = minuteLevel.get(key, t);
+				if (u) out.push([t, MINUTE, u]);
+			}
+	return out;
+}
+
+export type { Level };

@@ -8,7 +8,7 @@
 import { db, join, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
-import { live, unitsOf, type Live, type TxUnit } from './live';
+import { forUnits, live, type Live, type TxUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
@@ -431,29 +431,34 @@ async function fromLive(
 		if (!acc) buckets.set(b, (acc = new Acc()));
 		return acc;
 	};
+	const NONE: Record<string, number> = {};
 	for (const f of flows) {
 		const limit = stuckAfterMs(f) > 0 ? now - stuckAfterMs(f) : null;
 		const cuts = [...(previous ? [from] : []), ...(limit !== null ? [limit] : [])];
-		const units = await unitsOf(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk);
-		if (!units) return null;
 		const a = { cur: new Acc(), prev: new Acc(), buckets: new Map<number, Acc>() };
 		accs.set(f.id, a);
 		const end = endStep(f);
-		for (const [t, len, u] of units) {
+		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk, (t, len, u) => {
 			// stuck: the unit's succeeded transactions that did not reach the end step, once all older than the limit
 			const stuck = limit !== null && t + len <= limit ? Math.max(0, u.succeeded - (u.reached[end] ?? 0)) : 0;
-			const amounts = stuck > 0 ? stuckAmounts(u, end) : {};
-			for (const acc of t >= from ? [a.cur, ...(fullSeries ? [bucketOf(a.buckets, t)] : [])] : [a.prev]) {
-				acc.add(u);
-				acc.addStuck(stuck, amounts);
+			const amounts = stuck > 0 ? stuckAmounts(u, end) : NONE;
+			const acc = t >= from ? a.cur : a.prev;
+			acc.add(u);
+			acc.addStuck(stuck, amounts);
+			if (fullSeries && t >= from) {
+				const b = bucketOf(a.buckets, t);
+				b.add(u);
+				b.addStuck(stuck, amounts);
 			}
-		}
+		});
+		if (!ok) return null;
 	}
 	const [limitTx, riskOut] = await Promise.all([limitRows, riskRows]);
 	for (const r of limitTx) {
 		const t = r.t * 1000;
 		const a = accs.get(r.flow)!;
-		for (const acc of t >= from ? [a.cur, ...(fullSeries ? [bucketOf(a.buckets, t)] : [])] : [a.prev]) acc.addStuck(1, { [r.currency]: r.amount });
+		(t >= from ? a.cur : a.prev).addStuck(1, { [r.currency]: r.amount });
+		if (fullSeries && t >= from) bucketOf(a.buckets, t).addStuck(1, { [r.currency]: r.amount });
 	}
 	for (const f of flows) {
 		const a = accs.get(f.id)!;
@@ -465,17 +470,22 @@ async function fromLive(
 	if (series === 'counts' && bucketSeconds > 0) {
 		const sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[] = [];
 		for (const f of flows) {
-			const units = await unitsOf(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0);
-			if (!units) return null;
-			const byBucket = new Map<number, [number, number]>();
-			for (const [t, , u] of units) {
+			const spark = { Flow: f.id, ts: [] as number[], totals: [] as number[], failed: [] as number[] };
+			const index = new Map<number, number>();
+			const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0, (t, _len, u) => {
 				const b = Math.floor(t / bucketMs) * bucketSeconds;
-				const x = byBucket.get(b) ?? [0, 0];
-				x[0] += u.total;
-				x[1] += u.failed;
-				byBucket.set(b, x);
-			}
-			sparks.push({ Flow: f.id, ts: [...byBucket.keys()], totals: [...byBucket.values()].map((x) => x[0]), failed: [...byBucket.values()].map((x) => x[1]) });
+				let i = index.get(b);
+				if (i === undefined) {
+					index.set(b, (i = spark.ts.length));
+					spark.ts.push(b);
+					spark.totals.push(0);
+					spark.failed.push(0);
+				}
+				spark.totals[i] += u.total;
+				spark.failed[i] += u.failed;
+			});
+			if (!ok) return null;
+			sparks.push(spark);
 		}
 		fillSparks(out, sparks);
 	}

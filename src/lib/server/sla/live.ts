@@ -53,7 +53,10 @@ export interface MilestoneUnit {
 
 type Stored<U> = U & { v: bigint; del: boolean };
 
-/** Rows of one aggregate table: key (flow, or flow + milestone spec) → unit start (ms) → row. */
+/**
+ * Rows of one aggregate table: key (flow, or flow + milestone spec) → unit start → row. Starts are
+ * kept as minute numbers (epoch ms / 60,000: small integers, which a Map hashes fastest).
+ */
 class Level<U> {
 	readonly rows = new Map<string, Map<number, Stored<U>>>();
 
@@ -61,18 +64,20 @@ class Level<U> {
 	apply(key: string, t: number, row: Stored<U>): void {
 		let m = this.rows.get(key);
 		if (!m) this.rows.set(key, (m = new Map()));
-		const cur = m.get(t);
-		if (!cur || row.v >= cur.v) m.set(t, row);
+		const n = (t / MINUTE) | 0;
+		const cur = m.get(n);
+		if (!cur || row.v >= cur.v) m.set(n, row);
 	}
 
-	get(key: string, t: number): U | undefined {
-		const r = this.rows.get(key)?.get(t);
-		return r && !r.del ? r : undefined;
+	/** The rows of a key (minute number → row; tombstones have `del`). */
+	of(key: string): Map<number, Stored<U>> | undefined {
+		return this.rows.get(key);
 	}
 
-	/** Drop rows before `t` except in `keep` hours. */
+	/** Drop rows before `t` (ms) except in `keep` hours. */
 	prune(before: number, keep: Set<number>): void {
-		for (const m of this.rows.values()) for (const t of m.keys()) if (t < before && !keep.has(Math.floor(t / HOUR) * HOUR)) m.delete(t);
+		for (const m of this.rows.values())
+			for (const n of m.keys()) if (n * MINUTE < before && !keep.has(Math.floor((n * MINUTE) / HOUR) * HOUR)) m.delete(n);
 	}
 }
 
@@ -83,7 +88,8 @@ interface Table<U> {
 	/** key columns as one string */
 	key: string;
 	columns: string;
-	decode(r: Record<string, unknown>): U;
+	/** one row as kept: a literal of fixed shape (read for every unit of every page) */
+	decode(r: Record<string, unknown>, v: bigint, del: boolean): Stored<U>;
 	level: Level<U>;
 	watermark: bigint;
 }
@@ -93,7 +99,9 @@ const bins = (k: unknown, c: unknown): Bins => ({ k: k as number[], c: (c as unk
 const TX_COLUMNS = `Total AS total, Succeeded AS succeeded, Failed AS failed, Duplicates AS duplicates, Replays AS replays,
 	E2EN AS e2eN, mapKeys(E2EH) AS ek, mapValues(E2EH) AS ec, DelayN AS delayN, mapKeys(DelayH) AS dk, mapValues(DelayH) AS dc,
 	FailedAmount AS failedAmount, SucceededAmount AS succeededAmount, Reached AS reached, ReachedAmount AS reachedAmount`;
-const decodeTx = (r: Record<string, unknown>): TxUnit => ({
+const decodeTx = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<TxUnit> => ({
+	v,
+	del,
 	total: Number(r.total),
 	succeeded: Number(r.succeeded),
 	failed: Number(r.failed),
@@ -110,7 +118,9 @@ const decodeTx = (r: Record<string, unknown>): TxUnit => ({
 });
 const MS_COLUMNS = `N AS n, mapKeys(LatH) AS lk, mapValues(LatH) AS lc, Waiting AS waiting,
 	toUnixTimestamp64Milli(WaitMin) AS waitMin, toUnixTimestamp64Milli(WaitMax) AS waitMax`;
-const decodeMs = (r: Record<string, unknown>): MilestoneUnit => ({
+const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<MilestoneUnit> => ({
+	v,
+	del,
 	n: Number(r.n),
 	lat: bins(r.lk, r.lc),
 	waiting: Number(r.waiting),
@@ -151,7 +161,7 @@ function fresh(): LiveState {
 	const txMinute = new Level<TxUnit>();
 	const msHour = new Level<MilestoneUnit>();
 	const msMinute = new Level<MilestoneUnit>();
-	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>) => U, level: Level<U>) =>
+	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>, v: bigint, del: boolean) => Stored<U>, level: Level<U>) =>
 		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
 	return {
 		txHour,
@@ -212,7 +222,7 @@ async function readRows(d: Db, t: Table<TxUnit | MilestoneUnit>, where: Sql, fin
 	for (const r of rows) {
 		const v = BigInt(r.v);
 		if (v > top) top = v;
-		t.level.apply(r.k, r.t * 1000, { ...t.decode(r), v, del: r.del === 1 });
+		t.level.apply(r.k, r.t * 1000, t.decode(r, v, r.del === 1));
 	}
 	return top;
 }
@@ -283,11 +293,12 @@ export async function minutesOf(d: Db, hours: number[]): Promise<boolean> {
 }
 
 /**
- * The units that partition [from, to) (ms, minute-aligned), as the ClickHouse readers take them:
- * whole hours inside the range not cut by any of `cuts`, the minutes of every other hour; `hours`
- * false: minutes only. Null when some minutes are not kept (the caller reads ClickHouse).
+ * Calls `fn` with the units that partition [from, to) (ms, minute-aligned), as the ClickHouse readers
+ * take them: whole hours inside the range not cut by any of `cuts`, the minutes of every other hour
+ * (`hours` false: minutes only); start and length in ms. False when some minutes are not kept (the
+ * caller reads ClickHouse).
  */
-export async function unitsOf<U>(
+export async function forUnits<U>(
 	d: Db,
 	hourLevel: Level<U>,
 	minuteLevel: Level<U>,
@@ -295,26 +306,36 @@ export async function unitsOf<U>(
 	from: number,
 	to: number,
 	cuts: number[],
-	hours: boolean
-): Promise<[number, number, U][] | null> {
-	const out: [number, number, U][] = [];
+	hours: boolean,
+	fn: (t: number, len: number, u: U) => void
+): Promise<boolean> {
 	const minuteHours: number[] = [];
+	const hourRows = hourLevel.of(key);
 	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) {
 		const whole = hours && h >= from && h + HOUR <= to && !cuts.some((c) => c > h && c < h + HOUR);
-		if (whole) {
-			const u = hourLevel.get(key, h);
-			if (u) out.push([h, HOUR, u]);
-		} else minuteHours.push(h);
+		if (!whole) minuteHours.push(h);
+		else {
+			const u = hourRows?.get((h / MINUTE) | 0);
+			if (u && !u.del) fn(h, HOUR, u);
+		}
 	}
-	if (minuteHours.length && !(await minutesOf(d, minuteHours))) return null;
-	const minutes = minuteLevel.rows.get(key);
-	if (minutes)
+	if (minuteHours.length && !(await minutesOf(d, minuteHours))) return false;
+	const minutes = minuteLevel.of(key);
+	if (!minutes) return true;
+	const [lo, hi] = [(from / MINUTE) | 0, (to / MINUTE) | 0];
+	if (minuteHours.length * 60 < minutes.size / 4) {
+		// a few hours of minutes: look them up
 		for (const h of minuteHours)
-			for (let t = Math.max(h, from); t < Math.min(h + HOUR, to); t += MINUTE) {
-				const u = minuteLevel.get(key, t);
-				if (u) out.push([t, MINUTE, u]);
+			for (let n = (Math.max(h, from) / MINUTE) | 0, end = (Math.min(h + HOUR, to) / MINUTE) | 0; n < end; n++) {
+				const u = minutes.get(n);
+				if (u && !u.del) fn(n * MINUTE, MINUTE, u);
 			}
-	return out;
+	} else {
+		// most of the kept minutes: one pass over them (not in time order)
+		const wanted = new Set(minuteHours.map((h) => (h / HOUR) | 0));
+		for (const [n, u] of minutes) if (n >= lo && n < hi && !u.del && wanted.has((n / 60) | 0)) fn(n * MINUTE, MINUTE, u);
+	}
+	return true;
 }
 
 export type { Level };

@@ -8,7 +8,7 @@ import { db, raw, sql, type Db } from '../db';
 import { specOf } from './aggregates';
 import { ensureFolded, milestonesReady } from './fold';
 import { minuteRanges, toIso } from './kpis';
-import { live, unitsOf, type Live } from './live';
+import { forUnits, live, type Live, type MilestoneUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
@@ -130,27 +130,27 @@ async function fromLive(m: Live, specs: MilestoneSpec[], w: Window, bucketSecond
 	const bucketMs = bucketSeconds * 1000;
 	const rows: Row[] = [];
 	for (const [i, spec] of specs.entries()) {
-		const units = await unitsOf(d, m.msHour, m.msMinute, `${spec.flow}\x1f${specOf(spec)}`, from, to, [], hoursOk);
-		if (!units) return null;
 		const limit = now - spec.targetMs;
 		type Sum = { n: number; pending: number; bins: Map<number, number> };
 		const total: Sum = { n: 0, pending: 0, bins: new Map() };
 		const buckets = new Map<number, Sum>();
-		for (const [t, , u] of units) {
-			if (u.waiting > 0 && u.waitMin < limit && u.waitMax >= limit) return null;
-			const sums = [total];
+		let straddling = false;
+		const add = (sum: Sum, u: MilestoneUnit) => {
+			sum.n += u.n;
+			if (u.waiting > 0 && u.waitMax < limit) sum.pending += u.waiting;
+			addBins(sum.bins, u.lat);
+		};
+		const ok = await forUnits(d, m.msHour, m.msMinute, `${spec.flow}\x1f${specOf(spec)}`, from, to, [], hoursOk, (t, _len, u) => {
+			if (u.waiting > 0 && u.waitMin < limit && u.waitMax >= limit) straddling = true;
+			add(total, u);
 			if (bucketSeconds > 0) {
 				const b = Math.floor(t / bucketMs) * bucketMs;
 				let sum = buckets.get(b);
 				if (!sum) buckets.set(b, (sum = { n: 0, pending: 0, bins: new Map() }));
-				sums.push(sum);
+				add(sum, u);
 			}
-			for (const sum of sums) {
-				sum.n += u.n;
-				if (u.waiting > 0 && u.waitMax < limit) sum.pending += u.waiting;
-				addBins(sum.bins, u.lat);
-			}
-		}
+		});
+		if (!ok || straddling) return null;
 		const row = (sum: Sum, b: string, g: number): Row => ({ mi: i + 1, b, g, n: sum.n, pending: sum.pending, q: sum.n ? quantiles(sum.bins, [0.5, 0.95, 0.99]) : [] });
 		rows.push(row(total, '', 1));
 		for (const [b, sum] of [...buckets.entries()].sort((x, y) => x[0] - y[0])) rows.push(row(sum, new Date(b).toISOString(), 0));

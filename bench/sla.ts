@@ -165,6 +165,7 @@ async function main() {
 	const l0 = performance.now();
 	while (!live(db) && performance.now() - l0 < 600_000) await new Promise((r) => setTimeout(r, 100));
 	const liveWaitSeconds = (performance.now() - l0) / 1000;
+	const liveLoaded = live(db) !== null;
 	console.log(live(db) ? `  live figures loaded (${liveWaitSeconds.toFixed(1)} s after the 5 s settle)` : '  live figures not loaded: pages read ClickHouse');
 	timing = true;
 
@@ -194,7 +195,7 @@ async function main() {
 		machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
 		dataset: { spans: SPANS, transactions: txCount, flows: FLOWS, days: 30, reused: reuse, loadSeconds: reuse ? null : round(loadSeconds), rollupRows: Object.fromEntries(rollups.map((r) => [r.table, r.rows])) },
 		ingest: { targetSpansPerSecond: INGEST_RATE, achievedSpansPerSecond: Math.round(ingestRate), insertsPerSecond: TICKS, niced },
-		live: { loaded: live(db) !== null, waitAfterSettleSeconds: round(liveWaitSeconds) },
+		live: { loaded: liveLoaded, waitAfterSettleSeconds: round(liveWaitSeconds) },
 		fold: { firstFoldSeconds: round(firstFoldSeconds), firstFoldTransactions: first.transactions, freshnessMs: config.slaFreshnessMs, underIngestMs: foldTimes.length ? stats(foldTimes) : null, lastFoldTransactions: lastFoldRows },
 		loadAverage: loadavg().map(round),
 		latencyMs: { overview24h1mBuckets: stats(times.overview24h), flowPage7d: stats(times.flowPage7d) },

@@ -339,13 +339,14 @@ async function fromAggregates(
  * epoch seconds (no string sorts), one ISO text per bucket start, and fixed-shape objects
  * (spreading EMPTY into each took ~200 ms).
  */
-function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[]): void {
+function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[], sorted = false): void {
 	const isoOf = new Map<number, string>();
 	const iso = (t: number) => isoOf.get(t) ?? isoOf.set(t, new Date(t * 1000).toISOString()).get(t)!;
 	for (const r of sparks) {
 		const f = out.current.get(r.Flow);
 		if (!f) continue;
-		const order = r.ts.map((_, i) => i).sort((a, b) => r.ts[a] - r.ts[b]);
+		const order = r.ts.map((_, i) => i);
+		if (!sorted) order.sort((a, b) => r.ts[a] - r.ts[b]);
 		f.series = order
 			.filter((i) => Number(r.totals[i]) > 0 || Number(r.failed[i]) > 0)
 			.map((i) => countsBucket(iso(r.ts[i]), Number(r.totals[i]), Number(r.failed[i])));
@@ -417,10 +418,15 @@ async function fromLive(
 	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
 	const bucketMs = bucketSeconds * 1000;
 	const stuckFlows = flows.filter((f) => stuckAfterMs(f) > 0);
+	// the minutes the limits fall in, one transaction at a time (ClickHouse) — only where the minute's
+	// row says some succeeded transaction did not reach the end step
 	const limitMinutes = stuckFlows
-		.map((f) => ({ f, at: now - stuckAfterMs(f) }))
-		.filter(({ at }) => at % 60_000 !== 0 && Math.floor(at / 60_000) * 60_000 >= lo && Math.floor(at / 60_000) * 60_000 < to);
-	// the minutes the limits fall in, one transaction at a time (ClickHouse), and the at-risk list
+		.map((f) => ({ f, at: now - stuckAfterMs(f), n: Math.floor((now - stuckAfterMs(f)) / 60_000) }))
+		.filter(({ f, at, n }) => {
+			if (at % 60_000 === 0 || n * 60_000 < lo || n * 60_000 >= to) return false;
+			const u = m.txMinute.of(f.id)?.get(n);
+			return u !== undefined && !u.del && u.succeeded > (u.reached[endStep(f)] ?? 0);
+		});
 	const limitRows = limitMinutes.length ? stuckInLimitMinutes(limitMinutes.map(({ f, at }) => ({ flow: f.id, end: endStep(f), at })), lo, to, d) : Promise.resolve([]);
 	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
 
@@ -468,26 +474,29 @@ async function fromLive(
 		if (fullSeries) o.series = [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([t, acc]) => ({ t: new Date(t).toISOString(), ...acc.figures() }));
 	}
 	if (series === 'counts' && bucketSeconds > 0) {
+		// per bucket of the window, in order: arrays indexed by bucket, then only the non-empty ones
+		const first = Math.floor(from / bucketMs);
+		const n = Math.ceil(to / bucketMs) - first;
 		const sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[] = [];
 		for (const f of flows) {
-			const spark = { Flow: f.id, ts: [] as number[], totals: [] as number[], failed: [] as number[] };
-			const index = new Map<number, number>();
+			const totals = new Float64Array(n);
+			const failed = new Float64Array(n);
 			const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0, (t, _len, u) => {
-				const b = Math.floor(t / bucketMs) * bucketSeconds;
-				let i = index.get(b);
-				if (i === undefined) {
-					index.set(b, (i = spark.ts.length));
-					spark.ts.push(b);
-					spark.totals.push(0);
-					spark.failed.push(0);
-				}
-				spark.totals[i] += u.total;
-				spark.failed[i] += u.failed;
+				const i = Math.floor(t / bucketMs) - first;
+				totals[i] += u.total;
+				failed[i] += u.failed;
 			});
 			if (!ok) return null;
+			const spark = { Flow: f.id, ts: [] as number[], totals: [] as number[], failed: [] as number[] };
+			for (let i = 0; i < n; i++)
+				if (totals[i] > 0 || failed[i] > 0) {
+					spark.ts.push((first + i) * bucketSeconds);
+					spark.totals.push(totals[i]);
+					spark.failed.push(failed[i]);
+				}
 			sparks.push(spark);
 		}
-		fillSparks(out, sparks);
+		fillSparks(out, sparks, true);
 	}
 	out.risk = riskOut;
 	return out;

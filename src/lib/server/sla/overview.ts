@@ -66,12 +66,17 @@ function bucketStarts(r: TimeRange): string[] {
 
 /**
  * Every bucket of the range, zero where nothing started, so a sparkline shows quiet periods as
- * quiet. Matched by ISO text: at 1440 buckets × every flow, parsing dates is most of the time.
+ * quiet. The series is in time order with the same ISO texts: one pass over both (1440 buckets ×
+ * every flow; parsing dates or a lookup per bucket was most of the overview's time).
  */
 function filled(series: { t: string; total: number; failed: number }[], buckets: string[]): [string, number, number][] {
-	const byT = new Map(series.map((s) => [s.t, s]));
-	return buckets.map((t) => {
-		const s = byT.get(t);
-		return [t, s?.total ?? 0, s?.failed ?? 0];
-	});
+	const out: [string, number, number][] = new Array(buckets.length);
+	let j = 0;
+	for (let i = 0; i < buckets.length; i++) {
+		const t = buckets[i];
+		while (j < series.length && series[j].t < t) j++;
+		const s = j < series.length && series[j].t === t ? series[j] : undefined;
+		out[i] = [t, s?.total ?? 0, s?.failed ?? 0];
+	}
+	return out;
 }

@@ -14,6 +14,7 @@ import { milestonesFigures } from '../../src/lib/server/sla/milestones';
 import { txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import { holdLive, live, refreshLive } from '../../src/lib/server/sla/live';
 import { testDb, type TestDb } from '../helpers/db';
+import { hex, spanRow } from '../lineage/rows';
 import { Sender } from './send';
 import { emitScenario, FLOW, testCatalogue, type Emitted } from './scenario';
 
@@ -116,6 +117,41 @@ describe('SLA aggregates', () => {
 		await other.close();
 		expect(after.current).toEqual(before.current);
 		expect(after.previous).toEqual(before.previous);
+	});
+
+	it('in memory, follow each fold: a replayed order leaves the at-risk list, its figures move', async () => {
+		const { w, previous } = aligned(e.window.now.getTime() + 2 * MIN, 24);
+		const release = holdLive(t.db);
+		try {
+			await refreshLive(t.db);
+			const before = await txFiguresCompared([flow], w, previous, 3600, t.db, 'full', { limit: 50 });
+			const failed = before.risk.find((r) => r.failed && r.top.some(([, o]) => o === 'failed'))!;
+			const [id] = failed.top[0];
+			const [tx] = await t.db.query<{ s: number; step: string }>(sql`
+				SELECT toUnixTimestamp64Milli(Start) AS s, Step AS step FROM sla_transactions FINAL WHERE CorrelationId = ${{ String: id }}`);
+			// the replay: the failed step again, succeeding, in a later trace
+			await t.db.insertRows('otel_traces', [
+				spanRow({ traceId: hex(16), service: 'replay', name: 'replay', start: tx.s + 60_000, ms: 50,
+					attrs: { 'integration.flow': FLOW, 'integration.correlation_id': id, 'integration.step': tx.step, 'integration.outcome': 'success', 'integration.attempt': '2' } })
+			]);
+			await ensureFolded(t.db, 0); // folds, then refreshes the mirror
+			expect(live(t.db)).not.toBeNull();
+			const after = await txFiguresCompared([flow], w, previous, 3600, t.db, 'full', { limit: 50 });
+			const ids = (r: typeof after.risk) => r.flatMap((g) => g.top.map(([c]) => c));
+			expect(ids(before.risk)).toContain(id);
+			expect(ids(after.risk)).not.toContain(id);
+			const [b, a] = [before.current.get(FLOW)!.totals, after.current.get(FLOW)!.totals];
+			expect([a.failed, a.succeeded, a.replays]).toEqual([b.failed - 1, b.succeeded + 1, b.replays + 1]);
+			// and equal to ClickHouse's figures
+			release();
+			useAggregates(t.db, false);
+			const exact = await txFiguresCompared([flow], w, previous, 3600, t.db, 'full', { limit: 50 });
+			useAggregates(t.db, true);
+			expect(after.current).toEqual(exact.current);
+			expect(fromRiskRows(after.risk, 50)).toEqual(fromRiskRows(exact.risk, 50));
+		} finally {
+			release();
+		}
 	});
 
 	it('are read from memory once loaded (the last test of this group: it empties the tables)', async () => {

@@ -49,7 +49,12 @@ export function fromRiskRows(rows: RiskRow[], limit: number): { breakdowns: Brea
 			s.amounts[r.currency] = (s.amounts[r.currency] ?? 0) + r.total;
 			m.set(k, s);
 		}
-		return [...m.values()].sort((a, b) => b.failed - a.failed);
+		// money in cents (sums of many amounts), and ties in a stable order
+		for (const s of m.values()) {
+			s.amount = Math.round(s.amount * 100) / 100;
+			for (const c in s.amounts) s.amounts[c] = Math.round(s.amounts[c] * 100) / 100;
+		}
+		return [...m.values()].sort((a, b) => b.failed - a.failed || a.key.localeCompare(b.key));
 	};
 	const atRisk = rows
 		.flatMap((r) => r.top.map(([correlationId, outcome, start, stuck, currency, amount]) => ({ correlationId, outcome, step: r.step, errCode: r.errCode, amount, currency, start, stuck: stuck === 1 })))

@@ -8,7 +8,7 @@
 import { db, join, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
-import { forUnits, live, type Live, type TxUnit } from './live';
+import { forUnits, live, minutesOf, shortOf, type Live, type RiskTx, type TxUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
@@ -530,12 +530,69 @@ async function stuckInLimitMinutes(limits: { flow: string; end: string; at: numb
 
 /** At-risk transactions (failed or stuck) of the window, grouped for the drill-down (breakdowns.ts), up to `limit` of the largest per group. */
 export async function atRiskRows(flows: Flow[], w: Window, limit: number, d: Db = db()): Promise<RiskRow[]> {
+	const m = live(d);
+	if (m && w.from.getTime() % 60_000 === 0 && w.to.getTime() % 60_000 === 0) {
+		const rows = await riskFromLive(m, flows, w, limit, d);
+		if (rows) return rows;
+	}
 	return d.query<RiskRow>(sql`
 		SELECT step, system, partner, errClass, errCode, currency, outcome = 'failed' AS failed, count() AS n, sum(amount) AS total,
 			arraySlice(arrayReverseSort(x -> x.6, groupArray((CorrelationId, outcome, formatDateTime(start, '%Y-%m-%dT%H:%i:%SZ'), toUInt8(stuck), currency, amount))), 1, ${{ UInt32: limit }}) AS top
 		FROM (${transactions(flows, w)})
 		WHERE atRisk
-		GROUP BY step, system, partner, errClass, errCode, currency, failed`);
+		GROUP BY step, system, partner, errClass, errCode, currency, failed
+		ORDER BY step, system, partner, errClass, errCode, currency, failed`);
+}
+
+/**
+ * The at-risk groups from the live figures: the failed transactions the mirror keeps per minute,
+ * and the stuck ones — succeeded transactions short of the end step, started before the flow's
+ * limit — read only for the minutes whose aggregates show some (live.ts shortOf). Null when
+ * minutes it needs are not kept.
+ */
+async function riskFromLive(m: Live, flows: Flow[], w: Window, limit: number, d: Db): Promise<RiskRow[] | null> {
+	const [from, to, now] = [w.from.getTime(), w.to.getTime(), w.now.getTime()];
+	const groups = new Map<string, RiskRow>();
+	const add = (tx: RiskTx, stuck: boolean) => {
+		const failed = tx.outcome === 'failed' ? 1 : 0;
+		const key = `${tx.step}\x1f${tx.system}\x1f${tx.partner}\x1f${tx.errClass}\x1f${tx.errCode}\x1f${tx.currency}\x1f${failed}`;
+		let g = groups.get(key);
+		if (!g) {
+			const { step, system, partner, errClass, errCode, currency } = tx;
+			groups.set(key, (g = { step, system, partner, errClass, errCode, currency, failed, n: 0, total: 0, top: [] }));
+		}
+		g.n++;
+		g.total += tx.amount;
+		g.top.push([tx.id, tx.outcome, new Date(tx.start).toISOString().slice(0, 19) + 'Z', stuck ? 1 : 0, tx.currency, tx.amount]);
+	};
+	for (const f of flows) {
+		for (const [n, list] of m.failed.get(f.id) ?? []) if (n * 60_000 >= from && n * 60_000 < to) for (const tx of list) add(tx, false);
+		if (stuckAfterMs(f) <= 0) continue;
+		const limitAt = now - stuckAfterMs(f);
+		const end = endStep(f);
+		const short = (u: TxUnit) => u.succeeded > (u.reached[end] ?? 0);
+		const minutes: number[] = [];
+		const hours: number[] = [];
+		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [limitAt], true, (t, len, u) => {
+			if (t < limitAt && short(u)) (len === HOUR ? hours : minutes).push(t);
+		});
+		if (!ok || !(await minutesOf(d, hours))) return null;
+		const rows = m.txMinute.of(f.id);
+		for (const h of hours)
+			for (let n = h / 60_000; n < h / 60_000 + 60; n++) {
+				const u = rows?.get(n);
+				if (u && !u.del && short(u)) minutes.push(n * 60_000);
+			}
+		for (const list of (await shortOf(d, f.id, end, minutes.map((t) => t / 60_000))).values())
+			for (const tx of list) if (tx.start < limitAt && tx.start >= from && tx.start < to) add(tx, true);
+	}
+	for (const g of groups.values()) g.top = g.top.sort((a, b) => b[5] - a[5] || b[2].localeCompare(a[2])).slice(0, limit);
+	// in the SQL path's order (its ORDER BY: byte order of the texts, then failed)
+	const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+	return [...groups.values()].sort(
+		(a, b) =>
+			cmp(a.step, b.step) || cmp(a.system, b.system) || cmp(a.partner, b.partner) || cmp(a.errClass, b.errClass) || cmp(a.errCode, b.errCode) || cmp(a.currency, b.currency) || a.failed - b.failed
+	);
 }
 
 const HOUR = 3_600_000;

@@ -129,11 +129,43 @@ const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<M
 });
 
 export interface Live {
+	/** failed transactions per flow and start minute (number), every minute (not only the horizon) */
+	failed: Map<string, Map<number, RiskTx[]>>;
 	txHour: Level<TxUnit>;
 	txMinute: Level<TxUnit>;
 	msHour: Level<MilestoneUnit>;
 	msMinute: Level<MilestoneUnit>;
 }
+
+/** A transaction at risk as the drill-down lists it (sla_transactions columns). */
+export interface RiskTx {
+	id: string;
+	/** start, ms */
+	start: number;
+	outcome: string;
+	step: string;
+	system: string;
+	partner: string;
+	errClass: string;
+	errCode: string;
+	currency: string;
+	amount: number;
+}
+
+const RISK_COLUMNS = `CorrelationId AS id, toUnixTimestamp64Milli(Start) AS start, Outcome AS outcome, Step AS step, System AS system,
+	Partner AS partner, ErrClass AS errClass, ErrCode AS errCode, Currency AS currency, Amount AS amount`;
+const decodeRisk = (r: Record<string, unknown>): RiskTx => ({
+	id: r.id as string,
+	start: Number(r.start),
+	outcome: r.outcome as string,
+	step: r.step as string,
+	system: r.system as string,
+	partner: r.partner as string,
+	errClass: r.errClass as string,
+	errCode: r.errCode as string,
+	currency: r.currency as string,
+	amount: Number(r.amount)
+});
 
 interface LiveState extends Live {
 	/** holders (startFolding loops, tests): kept while above 0 */
@@ -143,6 +175,10 @@ interface LiveState extends Live {
 	/** minute rows are kept from here (ms, an hour start), and for the extra hours */
 	minuteFrom: number;
 	extraHours: Set<number>;
+	/** the last version of sla_tx_minute whose failed transactions are in `failed` */
+	failedWatermark: bigint;
+	/** succeeded transactions short of a step, per 'flow\x1Fminute' then step: read when a window needs them (stuck) */
+	shortOf: Map<string, Map<string, RiskTx[]>>;
 	/** every read and write of the mirror's rows goes through this chain, one at a time */
 	chain: Promise<unknown>;
 }
@@ -164,6 +200,9 @@ function fresh(): LiveState {
 	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>, v: bigint, del: boolean) => Stored<U>, level: Level<U>) =>
 		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
 	return {
+		failed: new Map(),
+		failedWatermark: 0n,
+		shortOf: new Map(),
 		txHour,
 		txMinute,
 		msHour,
@@ -246,6 +285,9 @@ export async function refreshLive(d: Db): Promise<void> {
 					await readRows(d, t, t.col === 'Minute' ? minuteFilter(s, t.col) : sql`1`, true);
 					t.watermark = BigInt(v);
 				}
+				const [{ v }] = await d.query<{ v: string }>(sql`SELECT toString(max(Version)) AS v FROM sla_tx_minute`);
+				await readFailed(d, s, sql`Outcome = 'failed'`);
+				s.failedWatermark = BigInt(v);
 				s.ready = true;
 				return;
 			}
@@ -255,6 +297,7 @@ export async function refreshLive(d: Db): Promise<void> {
 				const top = await readRows(d, t, where, false);
 				if (top > t.watermark) t.watermark = top;
 			}
+			await refreshFailed(d, s);
 			if (horizon > s.minuteFrom) {
 				s.minuteFrom = horizon;
 				for (const t of s.tables) if (t.col === 'Minute') t.level.prune(horizon, s.extraHours);
@@ -264,6 +307,81 @@ export async function refreshLive(d: Db): Promise<void> {
 			Object.assign(s, fresh(), { holders });
 			console.error(`sla live figures: ${(e as Error).message}; reading ClickHouse until the next fold`);
 		}
+	});
+}
+
+/** Read failed transactions into the mirror (replacing the lists of the minutes read). */
+async function readFailed(d: Db, s: LiveState, where: Sql): Promise<void> {
+	const rows = await d.query<Record<string, unknown> & { f: string; t: number }>(sql`
+		SELECT Flow AS f, toUnixTimestamp(StartMinute) AS t, ${raw(RISK_COLUMNS)} FROM sla_transactions FINAL WHERE ${where}`);
+	const seen = new Set<string>();
+	for (const r of rows) {
+		let m = s.failed.get(r.f);
+		if (!m) s.failed.set(r.f, (m = new Map()));
+		const n = (r.t / 60) | 0;
+		const k = `${r.f}\x1f${n}`;
+		if (!seen.has(k)) {
+			seen.add(k);
+			m.set(n, []);
+		}
+		m.get(n)!.push(decodeRisk(r));
+	}
+}
+
+/**
+ * The minutes whose rows changed since the last refresh (any age: late telemetry rewrites old
+ * minutes too): their failed transactions read again, and their stuck candidates forgotten.
+ */
+async function refreshFailed(d: Db, s: LiveState): Promise<void> {
+	const since = s.failedWatermark > OVERLAP_NS ? s.failedWatermark - OVERLAP_NS : 0n;
+	const changed = await d.query<{ f: string; t: number; failed: number; del: number; v: string }>(sql`
+		SELECT Flow AS f, toUnixTimestamp(Minute) AS t, Failed AS failed, Deleted AS del, toString(Version) AS v
+		FROM sla_tx_minute WHERE Version > ${{ UInt64: String(since) }} ORDER BY Version`);
+	if (changed.length === 0) return;
+	const last = new Map<string, { f: string; n: number; failed: boolean }>();
+	for (const r of changed) {
+		const v = BigInt(r.v);
+		if (v > s.failedWatermark) s.failedWatermark = v;
+		const n = (r.t / 60) | 0;
+		last.set(`${r.f}\x1f${n}`, { f: r.f, n, failed: r.del === 0 && r.failed > 0 });
+	}
+	const reread: string[] = [];
+	for (const [k, c] of last) {
+		s.shortOf.delete(k);
+		s.failed.get(c.f)?.delete(c.n);
+		if (c.failed) reread.push(`${c.f}\x1f${c.n * 60}`);
+	}
+	if (reread.length)
+		await readFailed(d, s, sql`Outcome = 'failed' AND concat(Flow, '\x1F', toString(toUInt32(StartMinute))) IN ${{ 'Array(String)': reread }}
+			AND StartMinute >= ${at(Math.min(...[...last.values()].map((c) => c.n)) * MINUTE)}`);
+}
+
+/**
+ * Succeeded transactions of these minutes (numbers) of a flow that did not reach `step` (stuck
+ * candidates: few, so read when a window needs them and kept until their minute changes).
+ */
+export async function shortOf(d: Db, flow: string, step: string, minutes: number[]): Promise<Map<number, RiskTx[]>> {
+	const s = state(d);
+	const out = new Map<number, RiskTx[]>();
+	const todo = minutes.filter((n) => {
+		const got = s.shortOf.get(`${flow}\x1f${n}`)?.get(step);
+		if (got) out.set(n, got);
+		return !got;
+	});
+	if (todo.length === 0) return out;
+	return serial(s, async () => {
+		const rows = await d.query<Record<string, unknown> & { t: number }>(sql`
+			SELECT toUnixTimestamp(StartMinute) AS t, ${raw(RISK_COLUMNS)} FROM sla_transactions FINAL
+			WHERE Flow = ${{ String: flow }} AND StartMinute IN ${{ 'Array(DateTime)': todo.map((n) => new Date(n * MINUTE).toISOString().slice(0, 19).replace('T', ' ')) }}
+				AND Outcome IN ('success', '') AND NOT has(Steps, ${{ String: step }})`);
+		for (const n of todo) out.set(n, []);
+		for (const r of rows) out.get((r.t / 60) | 0)!.push(decodeRisk(r));
+		for (const n of todo) {
+			const k = `${flow}\x1f${n}`;
+			if (!s.shortOf.has(k)) s.shortOf.set(k, new Map());
+			s.shortOf.get(k)!.set(step, out.get(n)!);
+		}
+		return out;
 	});
 }
 

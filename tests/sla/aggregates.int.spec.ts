@@ -172,12 +172,30 @@ describe('SLA aggregates', () => {
 		expect((await txFiguresCompared([flow], w, previous, 3600, t.db, 'full')).current.get(FLOW)!.totals.total).toBe(0);
 	});
 
-	it('the step table from whole hours equals the one from minutes', async () => {
+	it('the step table from whole hours equals the one from minutes, and the one in memory', async () => {
 		const { w } = aligned(e.window.now.getTime(), 24);
 		const byHours = await stepTable(flow, w, t.db);
 		const byMinutes = await stepTable(flow, { from: new Date(w.from.getTime() + 1), to: new Date(w.to.getTime() - 1), now: w.now }, t.db);
 		expect(byHours.some((s) => s.spans > 0)).toBe(true);
 		expect(byHours).toEqual(byMinutes);
+		const release = holdLive(t.db);
+		try {
+			await refreshLive(t.db);
+			expect(await stepTable(flow, w, t.db)).toEqual(byHours);
+			// spans arriving later (here: a re-sent span, counted once, and a new one) are taken in by the next refresh
+			const [span] = await t.db.query<Record<string, unknown>>(sql`
+				SELECT * FROM otel_traces WHERE SpanAttributes['integration.flow'] = ${{ String: FLOW }} AND SpanAttributes['integration.step'] != ''
+					AND Timestamp >= ${{ 'DateTime64(3)': w.from }} AND Timestamp < ${{ 'DateTime64(3)': new Date(w.to.getTime() - 3_600_000) }}
+				ORDER BY Timestamp DESC LIMIT 1`);
+			await t.db.insertRows('otel_traces', [span, { ...span, SpanId: hex(8), Duration: 123_456_789 }]);
+			await refreshLive(t.db);
+			const after = await stepTable(flow, w, t.db);
+			release();
+			expect(after).toEqual(await stepTable(flow, w, t.db));
+			expect(after.reduce((n, s) => n + s.spans, 0)).toBe(byHours.reduce((n, s) => n + s.spans, 0) + 1);
+		} finally {
+			release();
+		}
 	});
 });
 

@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raw, sql } from '../../src/lib/server/db';
-import { addBins, binsOf, quantiles } from '../../src/lib/server/sla/sketch';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR } from '../../src/lib/server/db/migrate';
+import { addBins, binKey, binsOf, quantiles } from '../../src/lib/server/sla/sketch';
 import { testDb, type TestDb } from '../helpers/db';
 
 describe('in-memory DDSketch', () => {
@@ -49,6 +52,11 @@ describe('in-memory DDSketch', () => {
 	it('equals quantilesDD on whole milliseconds, as end-to-end times are', async () => {
 		await compare('toFloat64(number % 977 * 13)');
 	});
+	it('is what migration 360 bins step durations with', () => {
+		const text = readFileSync(join(MIGRATIONS_DIR, '360_sla_step_bins.sql'), 'utf8');
+		expect(text.split(`sumMapState([toInt32(${binKey('Duration / 1e6')})]`).length).toBe(3);
+	});
+
 	it('is empty without values', () => {
 		expect(quantiles(new Map(), [0.5]).every(Number.isNaN)).toBe(true);
 	});

@@ -57,6 +57,10 @@ export function clusterStatements(stmt: string, t: ClusterTarget): string[] {
 	if (/^CREATE MATERIALIZED VIEW/.test(stmt)) {
 		return [stmt.replace(/\b(TO|FROM)\s+([A-Za-z0-9_]+)\b/g, (_m, kw: string, name: string) => `${kw} ${local(name)}`)];
 	}
+	if (/^ALTER TABLE\s+[A-Za-z0-9_]+\b[^;]*\bMODIFY QUERY\b/.test(stmt)) {
+		// a view's new query reads local tables too
+		return [stmt.replace(/\bFROM\s+([A-Za-z0-9_]+)\b/g, (_m, name: string) => `FROM ${local(name)}`)];
+	}
 	const alter = stmt.match(/^ALTER TABLE\s+([A-Za-z0-9_]+)\b/);
 	if (alter && alter[1] in SHARDED) {
 		const onLocal = stmt.replace(alter[0], `ALTER TABLE ${alter[1]}_local`);

@@ -7,6 +7,8 @@ import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { ensureFolded } from './fold';
 import { atRiskRows, minuteRanges, type RiskRow } from './kpis';
+import { live, stepMinutesOf, type Live, type StepUnit } from './live';
+import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
 export interface Slice {
@@ -82,6 +84,9 @@ export interface StepRow {
 
 /** Per step: distinct spans, failed spans and span duration quantiles (quantilesDD, 1%). */
 export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<StepRow[]> {
+	const m = live(d);
+	const fromMemory = m && w.from.getTime() % 60_000 === 0 && w.to.getTime() % 60_000 === 0 ? await stepsFromLive(m, flow, w, d) : null;
+	if (fromMemory) return fromMemory;
 	// whole hours from sla_step_hour (migration 340), the minutes of the partial hours at the edges
 	const from = sql`${{ 'DateTime64(3)': w.from }}`;
 	const to = sql`${{ 'DateTime64(3)': w.to }}`;
@@ -98,6 +103,11 @@ export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<St
 			WHERE Flow = ${flowId} AND Minute >= toStartOfMinute(${from}) AND Minute < ${to} AND (${aligned ? minuteRanges(w.from, w.to, [], true) : sql`1`}) AND identity(NOT (${aligned ? sql`1` : sql`0`} AND ${whole('toStartOfHour(Minute)')}))
 		)
 		GROUP BY Step`);
+	return stepRows(flow, rows);
+}
+
+/** In the catalogue's step order, then the steps it does not name (as they came). */
+function stepRows(flow: Flow, rows: { Step: string; spans: number; failed: number; q: number[] }[]): StepRow[] {
 	const byStep = new Map(rows.map((r) => [r.Step, r]));
 	const order = [...flow.steps.map((s) => s.id), ...rows.map((r) => r.Step).filter((s) => !flow.steps.some((x) => x.id === s))];
 	return order.map((step) => {
@@ -105,6 +115,35 @@ export async function stepTable(flow: Flow, w: Window, d: Db = db()): Promise<St
 		const q = (v: number | undefined) => (r && r.spans > 0 && v !== undefined && Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
 		return { step, spans: r?.spans ?? 0, failedSpans: r?.failed ?? 0, p50: q(r?.q[0]), p95: q(r?.q[1]), p99: q(r?.q[2]) };
 	});
+}
+
+/** The step table from the live figures (whole hours, the minutes of the edge hours); null if they cannot. */
+async function stepsFromLive(m: Live, flow: Flow, w: Window, d: Db): Promise<StepRow[] | null> {
+	const [from, to] = [w.from.getTime(), w.to.getTime()];
+	const HOUR = 3_600_000;
+	const edges: number[] = [];
+	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) if (h < from || h + HOUR > to) edges.push(h);
+	if (!(await stepMinutesOf(d, edges))) return null;
+	const rows: { Step: string; spans: number; failed: number; q: number[] }[] = [];
+	for (const step of [...(m.steps.get(flow.id) ?? [])].sort()) {
+		const key = `${flow.id}\x1f${step}`;
+		const [hours, minutes] = [m.stepHour.of(key), m.stepMinute.of(key)];
+		const r = { Step: step, spans: 0, failed: 0, q: [] as number[] };
+		const bins = new Map<number, number>();
+		const add = (u: (StepUnit & { del: boolean }) | undefined) => {
+			if (!u || u.del) return;
+			r.spans += u.spans;
+			r.failed += u.failed;
+			addBins(bins, u.bins);
+		};
+		for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR)
+			if (h >= from && h + HOUR <= to) add(hours?.get(h / 60_000));
+			else for (let n = Math.max(h, from) / 60_000; n < Math.min(h + HOUR, to) / 60_000; n++) add(minutes?.get(n));
+		if (r.spans === 0 && bins.size === 0) continue;
+		r.q = quantiles(bins, [0.5, 0.95, 0.99]);
+		rows.push(r);
+	}
+	return stepRows(flow, rows);
 }
 
 export interface AtRiskTx {

@@ -14,21 +14,13 @@
 import { config } from '../config';
 import { db, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
-import { holdLive, refreshLive } from './live';
+import { holdLive, newer, refreshLive } from './live';
 import { coverageOf, fromCoverage, milestoneKeysOf, byDay, rebuildAll, rebuildMilestones, refreshMilestones, refreshMinutes, touchedBy, type MilestoneKey, type Touched } from './aggregates';
 
 const SOURCES = ['sla_tx_traces', 'sla_tx_steps'] as const;
 type Source = (typeof SOURCES)[number];
 type Marks = Record<Source, number>;
 
-/** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
-const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
-
-/**
- * Rows of a rollup committed after `mark`: the row's own block number (kept through merges,
- * migration 330), after skipping every part whose highest block is not above the mark.
- */
-const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }} AND _block_number > ${{ UInt64: mark }}`;
 
 /**
  * A set of transactions as one query parameter: flow and correlation ID joined by the ASCII unit

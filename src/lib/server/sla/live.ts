@@ -14,7 +14,16 @@
  * that does not fold (or before the first load) reads ClickHouse.
  */
 import { raw, sql, type Db, type Sql } from '../db';
-import type { Bins } from './sketch';
+import { addBins, type Bins } from './sketch';
+
+/** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
+const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
+
+/**
+ * Rows of a table with block numbers committed after `mark`: the row's own block number (kept through
+ * merges), after skipping every part whose highest block is not above the mark.
+ */
+export const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }} AND _block_number > ${{ UInt64: mark }}`;
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -131,10 +140,22 @@ const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<M
 export interface Live {
 	/** failed transactions per flow and start minute (number), every minute (not only the horizon) */
 	failed: Map<string, Map<number, RiskTx[]>>;
+	/** per 'flow\x1Fstep' */
+	stepHour: Level<StepUnit>;
+	stepMinute: Level<StepUnit>;
+	/** the steps seen per flow */
+	steps: Map<string, Set<string>>;
 	txHour: Level<TxUnit>;
 	txMinute: Level<TxUnit>;
 	msHour: Level<MilestoneUnit>;
 	msMinute: Level<MilestoneUnit>;
+}
+
+/** One step of a flow in an hour or a minute (sla_step_minute): distinct spans, failed spans, duration bins. */
+export interface StepUnit {
+	spans: number;
+	failed: number;
+	bins: Bins;
 }
 
 /** A transaction at risk as the drill-down lists it (sla_transactions columns). */
@@ -179,6 +200,9 @@ interface LiveState extends Live {
 	failedWatermark: bigint;
 	/** succeeded transactions short of a step, per 'flow\x1Fminute' then step: read when a window needs them (stuck) */
 	shortOf: Map<string, Map<string, RiskTx[]>>;
+	/** sla_step_minute: the last block number read, and the hours whose minute rows are kept */
+	stepMark: number;
+	stepHours: Set<number>;
 	/** every read and write of the mirror's rows goes through this chain, one at a time */
 	chain: Promise<unknown>;
 }
@@ -200,6 +224,11 @@ function fresh(): LiveState {
 	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>, v: bigint, del: boolean) => Stored<U>, level: Level<U>) =>
 		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
 	return {
+		stepHour: new Level<StepUnit>(),
+		stepMinute: new Level<StepUnit>(),
+		steps: new Map(),
+		stepMark: 0,
+		stepHours: new Set(),
 		failed: new Map(),
 		failedWatermark: 0n,
 		shortOf: new Map(),
@@ -271,9 +300,11 @@ async function readRows(d: Db, t: Table<TxUnit | MilestoneUnit>, where: Sql, fin
  * first time a full load, then the rows written since. On failure the mirror is dropped (readers go
  * to ClickHouse) and loaded again next time.
  */
-export async function refreshLive(d: Db): Promise<void> {
-	const s = state(d);
+export async function refreshLive(main: Db): Promise<void> {
+	const s = state(main);
 	if (s.holders === 0) return;
+	// background work, like the fold: its statements yield the CPU to page queries
+	const d = main.background?.() ?? main;
 	await serial(s, async () => {
 		try {
 			const horizon = Math.floor((Date.now() - MINUTE_HORIZON) / HOUR) * HOUR;
@@ -288,6 +319,8 @@ export async function refreshLive(d: Db): Promise<void> {
 				const [{ v }] = await d.query<{ v: string }>(sql`SELECT toString(max(Version)) AS v FROM sla_tx_minute`);
 				await readFailed(d, s, sql`Outcome = 'failed'`);
 				s.failedWatermark = BigInt(v);
+				s.stepMark = await topBlock(d);
+				await readSteps(d, s, 'Hour', sql`1`);
 				s.ready = true;
 				return;
 			}
@@ -298,15 +331,104 @@ export async function refreshLive(d: Db): Promise<void> {
 				if (top > t.watermark) t.watermark = top;
 			}
 			await refreshFailed(d, s);
+			await refreshSteps(d, s);
 			if (horizon > s.minuteFrom) {
 				s.minuteFrom = horizon;
 				for (const t of s.tables) if (t.col === 'Minute') t.level.prune(horizon, s.extraHours);
+				for (const h of s.stepHours) if (h < horizon) s.stepHours.delete(h);
+				s.stepMinute.prune(horizon, s.stepHours);
 			}
 		} catch (e) {
 			const holders = s.holders;
 			Object.assign(s, fresh(), { holders });
 			console.error(`sla live figures: ${(e as Error).message}; reading ClickHouse until the next fold`);
 		}
+	});
+}
+
+const STEP_COLUMNS = `uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed, sumMapMerge(DurationH) AS b`;
+
+/** The newest block of sla_step_minute: everything at or below it is committed. */
+async function topBlock(d: Db): Promise<number> {
+	const [r] = await d.query<{ top: number }>(sql`
+		SELECT max(max_block_number) AS top FROM system.parts WHERE database = currentDatabase() AND active AND table = 'sla_step_minute'`);
+	return Number(r?.top ?? 0);
+}
+
+/** Step rows per hour or per minute where `where` holds, replacing those units in the mirror. */
+async function readSteps(d: Db, s: LiveState, unit: 'Hour' | 'Minute', where: Sql): Promise<void> {
+	const t = unit === 'Hour' ? 'toStartOfHour(Minute)' : 'Minute';
+	const rows = await d.query<{ f: string; st: string; t: number; spans: number; failed: number; b: [number[], number[]] }>(sql`
+		SELECT Flow AS f, Step AS st, toUnixTimestamp(${raw(t)}) AS t, ${raw(STEP_COLUMNS)}
+		FROM sla_step_minute WHERE ${where} GROUP BY Flow, Step, t`);
+	const level = unit === 'Hour' ? s.stepHour : s.stepMinute;
+	for (const r of rows) {
+		let steps = s.steps.get(r.f);
+		if (!steps) s.steps.set(r.f, (steps = new Set()));
+		steps.add(r.st);
+		level.apply(`${r.f}\x1f${r.st}`, r.t * 1000, { v: 0n, del: false, spans: Number(r.spans), failed: Number(r.failed), bins: { k: r.b[0], c: r.b[1].map(Number) } });
+	}
+}
+
+const hourRanges = (hours: number[]) => {
+	let where = sql`0`;
+	for (const h of hours) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
+	return sql`(${where})`;
+};
+
+/**
+ * Spans committed since the last refresh: the minutes they fell in read again (distinct spans per
+ * minute add up to distinct spans per hour: a span has one timestamp), and each touched hour summed
+ * from its minutes — read whole the first time the hour is touched.
+ */
+async function refreshSteps(d: Db, s: LiveState): Promise<void> {
+	const top = await topBlock(d);
+	if (top <= s.stepMark) return;
+	const touched = await d.query<{ t: number }>(sql`SELECT DISTINCT toUnixTimestamp(Minute) AS t FROM sla_step_minute WHERE ${newer(s.stepMark)}`);
+	s.stepMark = top;
+	if (touched.length === 0) return;
+	const minutes = touched.map((r) => r.t * 1000);
+	const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR) * HOUR))];
+	const fresh = hours.filter((h) => !s.stepHours.has(h));
+	const known = minutes.filter((t) => s.stepHours.has(Math.floor(t / HOUR) * HOUR));
+	if (fresh.length) await readSteps(d, s, 'Minute', hourRanges(fresh));
+	if (known.length) await readSteps(d, s, 'Minute', sql`Minute IN ${{ 'Array(DateTime)': known.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`);
+	for (const h of fresh) s.stepHours.add(h);
+	sumStepHours(s, hours);
+}
+
+/** Hour rows as the sum of their minute rows (kept for these hours). */
+function sumStepHours(s: LiveState, hours: number[]): void {
+	for (const [key, minutes] of s.stepMinute.rows)
+		for (const h of hours) {
+			const sum: StepUnit = { spans: 0, failed: 0, bins: { k: [], c: [] } };
+			const acc = new Map<number, number>();
+			let any = false;
+			for (let n = h / MINUTE; n < h / MINUTE + 60; n++) {
+				const u = minutes.get(n);
+				if (!u) continue;
+				any = true;
+				sum.spans += u.spans;
+				sum.failed += u.failed;
+				addBins(acc, u.bins);
+			}
+			if (!any) continue;
+			sum.bins = { k: [...acc.keys()], c: [...acc.values()] };
+			s.stepHour.apply(key, h, { ...sum, v: 0n, del: false });
+		}
+}
+
+/** Make the step minute rows of these hours available (a window's first and last hour). */
+export async function stepMinutesOf(d: Db, hours: number[]): Promise<boolean> {
+	const s = state(d);
+	const missing = [...new Set(hours)].filter((h) => !s.stepHours.has(h));
+	if (missing.length === 0) return s.ready;
+	return serial(s, async () => {
+		if (!s.ready) return false;
+		const todo = missing.filter((h) => !s.stepHours.has(h));
+		if (todo.length) await readSteps(d, s, 'Minute', hourRanges(todo));
+		for (const h of todo) s.stepHours.add(h);
+		return true;
 	});
 }
 

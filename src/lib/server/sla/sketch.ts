@@ -17,7 +17,7 @@ const NEGATIVE = 1_000_000;
 const ZERO = 2_000_000;
 
 /** The bin key of `x` (a Float64 SQL expression), as ClickHouse's DDSketch computes it. */
-function binKey(x: string): string {
+export function binKey(x: string): string {
 	const m = `(1 / log((1 + ${RELATIVE_ACCURACY}) / (1 - ${RELATIVE_ACCURACY})))`;
 	const min = `(${MIN_POSSIBLE})`;
 	return `multiIf(${x} > ${min}, toInt32(log(${x}) * ${m}), ${x} < -${min}, ${NEGATIVE} + toInt32(log(-(${x})) * ${m}), ${ZERO})`;

@@ -1,10 +1,11 @@
 -- Step duration bins for the live figures (src/lib/server/sla/live.ts): beside the quantilesDD state
 -- of sla_step_minute, the same DDSketch as bins (sketch.ts; the key expression below is binKey of
 -- the duration in ms, which tests/sla/sketch.int.spec.ts checks), so a console sums the bins of
--- hours and minutes in memory. Block numbers on sla_step_minute tell a console which minutes
--- received spans since it last looked.
+-- hours and minutes in memory. Block numbers on sla_step_minute and sla_dead_letters_minute tell a
+-- console which minutes received spans or dead letters since it last looked.
 ALTER TABLE sla_step_minute {{on_cluster}} ADD COLUMN IF NOT EXISTS DurationH AggregateFunction(sumMap, Array(Int32), Array(UInt64));
 ALTER TABLE sla_step_minute {{on_cluster}} MODIFY SETTING enable_block_number_column = 1;
+ALTER TABLE sla_dead_letters_minute {{on_cluster}} MODIFY SETTING enable_block_number_column = 1;
 
 ALTER TABLE sla_step_minute_mv {{on_cluster}} MODIFY QUERY
 SELECT

@@ -10,7 +10,7 @@ import { EmbeddedDb } from '../../src/lib/server/db/chdb';
 import { HttpDb } from '../../src/lib/server/db/http';
 import { fromRiskRows, stepTable } from '../../src/lib/server/sla/breakdowns';
 import { ensureFolded, fold, useAggregates } from '../../src/lib/server/sla/fold';
-import { milestonesFigures } from '../../src/lib/server/sla/milestones';
+import { deadLetters, milestonesFigures } from '../../src/lib/server/sla/milestones';
 import { txFiguresCompared } from '../../src/lib/server/sla/kpis';
 import { holdLive, live, refreshLive } from '../../src/lib/server/sla/live';
 import { testDb, type TestDb } from '../helpers/db';
@@ -170,6 +170,29 @@ describe('SLA aggregates', () => {
 		}
 		// released: read from ClickHouse again
 		expect((await txFiguresCompared([flow], w, previous, 3600, t.db, 'full')).current.get(FLOW)!.totals.total).toBe(0);
+	});
+
+	it('dead letters in memory equal ClickHouse, and follow new records', async () => {
+		const { w, previous } = aligned(e.window.now.getTime(), 24);
+		const read = () => Promise.all([deadLetters([FLOW], w, 3600, t.db, previous.from), deadLetters([FLOW], { ...w, from: new Date(w.to.getTime() - 6 * 3_600_000) }, 60, t.db)]);
+		const fromClickHouse = await read();
+		expect(fromClickHouse[0].get(FLOW)!.total).toBeGreaterThan(0);
+		const release = holdLive(t.db);
+		try {
+			await refreshLive(t.db);
+			expect(await read()).toEqual(fromClickHouse);
+			const [rec] = await t.db.query<Record<string, unknown>>(sql`
+				SELECT * FROM otel_logs WHERE EventName = 'integration.dead_letter' AND Timestamp >= ${{ 'DateTime64(3)': w.from }} ORDER BY Timestamp LIMIT 1`);
+			// the same record again (a client retry: counted once) and another one
+			await t.db.insertRows('otel_logs', [rec, { ...rec, LogAttributes: { ...(rec.LogAttributes as object), 'integration.message_id': 'm-again' } }]);
+			await refreshLive(t.db);
+			const after = await read();
+			expect(after[0].get(FLOW)!.total).toBe(fromClickHouse[0].get(FLOW)!.total + 1);
+			release();
+			expect(after).toEqual(await read());
+		} finally {
+			release();
+		}
 	});
 
 	it('the step table from whole hours equals the one from minutes, and the one in memory', async () => {

@@ -7,7 +7,7 @@ import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { ensureFolded } from './fold';
 import { atRiskRows, minuteRanges, type RiskRow } from './kpis';
-import { live, stepMinutesOf, type Live, type StepUnit } from './live';
+import { blockMinutesOf, live, type Live, type StepUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
@@ -123,11 +123,13 @@ async function stepsFromLive(m: Live, flow: Flow, w: Window, d: Db): Promise<Ste
 	const HOUR = 3_600_000;
 	const edges: number[] = [];
 	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) if (h < from || h + HOUR > to) edges.push(h);
-	if (!(await stepMinutesOf(d, edges))) return null;
+	if (!(await blockMinutesOf(d, edges, 'steps'))) return null;
 	const rows: { Step: string; spans: number; failed: number; q: number[] }[] = [];
-	for (const step of [...(m.steps.get(flow.id) ?? [])].sort()) {
-		const key = `${flow.id}\x1f${step}`;
-		const [hours, minutes] = [m.stepHour.of(key), m.stepMinute.of(key)];
+	const prefix = `${flow.id}\x1f`;
+	const steps = [...m.stepMirror.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+	for (const step of steps.sort()) {
+		const key = `${prefix}${step}`;
+		const [hours, minutes] = [m.stepMirror.hour.of(key), m.stepMirror.minute.of(key)];
 		const r = { Step: step, spans: 0, failed: 0, q: [] as number[] };
 		const bins = new Map<number, number>();
 		const add = (u: (StepUnit & { del: boolean }) | undefined) => {

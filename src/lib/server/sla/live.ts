@@ -138,13 +138,12 @@ const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<M
 });
 
 export interface Live {
+	/** sla_step_minute per 'flow\x1Fstep' */
+	stepMirror: BlockMirror<StepUnit>;
+	/** sla_dead_letters_minute per flow */
+	deadLetterMirror: BlockMirror<{ n: number }>;
 	/** failed transactions per flow and start minute (number), every minute (not only the horizon) */
 	failed: Map<string, Map<number, RiskTx[]>>;
-	/** per 'flow\x1Fstep' */
-	stepHour: Level<StepUnit>;
-	stepMinute: Level<StepUnit>;
-	/** the steps seen per flow */
-	steps: Map<string, Set<string>>;
 	txHour: Level<TxUnit>;
 	txMinute: Level<TxUnit>;
 	msHour: Level<MilestoneUnit>;
@@ -200,9 +199,6 @@ interface LiveState extends Live {
 	failedWatermark: bigint;
 	/** succeeded transactions short of a step, per 'flow\x1Fminute' then step: read when a window needs them (stuck) */
 	shortOf: Map<string, Map<string, RiskTx[]>>;
-	/** sla_step_minute: the last block number read, and the hours whose minute rows are kept */
-	stepMark: number;
-	stepHours: Set<number>;
 	/** every read and write of the mirror's rows goes through this chain, one at a time */
 	chain: Promise<unknown>;
 }
@@ -224,11 +220,8 @@ function fresh(): LiveState {
 	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>, v: bigint, del: boolean) => Stored<U>, level: Level<U>) =>
 		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
 	return {
-		stepHour: new Level<StepUnit>(),
-		stepMinute: new Level<StepUnit>(),
-		steps: new Map(),
-		stepMark: 0,
-		stepHours: new Set(),
+		stepMirror: stepMirror(),
+		deadLetterMirror: deadLetterMirror(),
 		failed: new Map(),
 		failedWatermark: 0n,
 		shortOf: new Map(),
@@ -319,8 +312,8 @@ export async function refreshLive(main: Db): Promise<void> {
 				const [{ v }] = await d.query<{ v: string }>(sql`SELECT toString(max(Version)) AS v FROM sla_tx_minute`);
 				await readFailed(d, s, sql`Outcome = 'failed'`);
 				s.failedWatermark = BigInt(v);
-				s.stepMark = await topBlock(d);
-				await readSteps(d, s, 'Hour', sql`1`);
+				await s.stepMirror.load(d);
+				await s.deadLetterMirror.load(d);
 				s.ready = true;
 				return;
 			}
@@ -331,12 +324,13 @@ export async function refreshLive(main: Db): Promise<void> {
 				if (top > t.watermark) t.watermark = top;
 			}
 			await refreshFailed(d, s);
-			await refreshSteps(d, s);
+			await s.stepMirror.refresh(d);
+			await s.deadLetterMirror.refresh(d);
 			if (horizon > s.minuteFrom) {
 				s.minuteFrom = horizon;
 				for (const t of s.tables) if (t.col === 'Minute') t.level.prune(horizon, s.extraHours);
-				for (const h of s.stepHours) if (h < horizon) s.stepHours.delete(h);
-				s.stepMinute.prune(horizon, s.stepHours);
+				s.stepMirror.prune(horizon);
+				s.deadLetterMirror.prune(horizon);
 			}
 		} catch (e) {
 			const holders = s.holders;
@@ -346,88 +340,133 @@ export async function refreshLive(main: Db): Promise<void> {
 	});
 }
 
-const STEP_COLUMNS = `uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed, sumMapMerge(DurationH) AS b`;
+/**
+ * The mirror of a rollup fed by a materialized view at insert time (no versions): per key, a row per
+ * hour, and the minute rows of some hours — the hours touched since the mirror was loaded (its
+ * minutes are how an hour is summed again) and a window's edge hours. The table has block numbers
+ * (migration 360): a refresh reads again the minutes of the rows committed since the last one.
+ * Values are finalized per minute (distinct counts per minute add up: a span or a record has one
+ * timestamp) and summed in memory per hour.
+ */
+class BlockMirror<U> {
+	readonly hour = new Level<U>();
+	readonly minute = new Level<U>();
+	/** hours whose minute rows are kept (ms) */
+	readonly hours = new Set<number>();
+	private mark = 0;
 
-/** The newest block of sla_step_minute: everything at or below it is committed. */
-async function topBlock(d: Db): Promise<number> {
-	const [r] = await d.query<{ top: number }>(sql`
-		SELECT max(max_block_number) AS top FROM system.parts WHERE database = currentDatabase() AND active AND table = 'sla_step_minute'`);
-	return Number(r?.top ?? 0);
-}
+	constructor(
+		readonly table: string,
+		/** the key (a String expression) and the finalized values of a group of rows */
+		private readonly key: string,
+		private readonly columns: string,
+		private readonly decode: (r: Record<string, unknown>) => Stored<U>,
+		private readonly sum: (units: U[]) => Stored<U>
+	) {}
 
-/** Step rows per hour or per minute where `where` holds, replacing those units in the mirror. */
-async function readSteps(d: Db, s: LiveState, unit: 'Hour' | 'Minute', where: Sql): Promise<void> {
-	const t = unit === 'Hour' ? 'toStartOfHour(Minute)' : 'Minute';
-	const rows = await d.query<{ f: string; st: string; t: number; spans: number; failed: number; b: [number[], number[]] }>(sql`
-		SELECT Flow AS f, Step AS st, toUnixTimestamp(${raw(t)}) AS t, ${raw(STEP_COLUMNS)}
-		FROM sla_step_minute WHERE ${where} GROUP BY Flow, Step, t`);
-	const level = unit === 'Hour' ? s.stepHour : s.stepMinute;
-	for (const r of rows) {
-		let steps = s.steps.get(r.f);
-		if (!steps) s.steps.set(r.f, (steps = new Set()));
-		steps.add(r.st);
-		level.apply(`${r.f}\x1f${r.st}`, r.t * 1000, { v: 0n, del: false, spans: Number(r.spans), failed: Number(r.failed), bins: { k: r.b[0], c: r.b[1].map(Number) } });
+	private async top(d: Db): Promise<number> {
+		const [r] = await d.query<{ top: number }>(sql`
+			SELECT max(max_block_number) AS top FROM system.parts WHERE database = currentDatabase() AND active AND table = ${{ String: this.table }}`);
+		return Number(r?.top ?? 0);
+	}
+
+	/** Rows per hour or per minute where `where` holds, replacing those units. */
+	private async read(d: Db, unit: 'Hour' | 'Minute', where: Sql): Promise<void> {
+		const t = unit === 'Hour' ? 'toStartOfHour(Minute)' : 'Minute';
+		const rows = await d.query<Record<string, unknown> & { k: string; t: number }>(sql`
+			SELECT ${raw(this.key)} AS k, toUnixTimestamp(${raw(t)}) AS t, ${raw(this.columns)} FROM ${raw(this.table)} WHERE ${where} GROUP BY k, t`);
+		const level = unit === 'Hour' ? this.hour : this.minute;
+		for (const r of rows) level.apply(r.k, r.t * 1000, this.decode(r));
+	}
+
+	async load(d: Db): Promise<void> {
+		this.mark = await this.top(d);
+		await this.read(d, 'Hour', sql`1`);
+	}
+
+	/** The minutes of rows committed since the last refresh read again, and their hours summed. */
+	async refresh(d: Db): Promise<void> {
+		const top = await this.top(d);
+		if (top <= this.mark) return;
+		const touched = await d.query<{ t: number }>(sql`SELECT DISTINCT toUnixTimestamp(Minute) AS t FROM ${raw(this.table)} WHERE ${newer(this.mark)}`);
+		this.mark = top;
+		const minutes = touched.map((r) => r.t * 1000);
+		const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR) * HOUR))];
+		const known = minutes.filter((t) => this.hours.has(Math.floor(t / HOUR) * HOUR));
+		await this.minutesOf(d, hours);
+		if (known.length) await this.read(d, 'Minute', sql`Minute IN ${{ 'Array(DateTime)': known.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`);
+		for (const [key, rows] of this.minute.rows)
+			for (const h of hours) {
+				const units: U[] = [];
+				for (let n = h / MINUTE; n < h / MINUTE + 60; n++) {
+					const u = rows.get(n);
+					if (u) units.push(u);
+				}
+				if (units.length) this.hour.apply(key, h, this.sum(units));
+			}
+	}
+
+	/** Keep the minute rows of these hours (ms), reading those not kept yet. */
+	async minutesOf(d: Db, hours: number[]): Promise<void> {
+		const todo = [...new Set(hours)].filter((h) => !this.hours.has(h));
+		if (todo.length === 0) return;
+		let where = sql`0`;
+		for (const h of todo) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
+		await this.read(d, 'Minute', sql`(${where})`);
+		for (const h of todo) this.hours.add(h);
+	}
+
+	/** Forget the minutes of hours before `t` (ms). */
+	prune(t: number): void {
+		for (const h of this.hours) if (h < t) this.hours.delete(h);
+		this.minute.prune(t, this.hours);
+	}
+
+	/** The keys kept. */
+	keys(): IterableIterator<string> {
+		return this.hour.rows.keys();
 	}
 }
 
-const hourRanges = (hours: number[]) => {
-	let where = sql`0`;
-	for (const h of hours) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
-	return sql`(${where})`;
-};
-
-/**
- * Spans committed since the last refresh: the minutes they fell in read again (distinct spans per
- * minute add up to distinct spans per hour: a span has one timestamp), and each touched hour summed
- * from its minutes — read whole the first time the hour is touched.
- */
-async function refreshSteps(d: Db, s: LiveState): Promise<void> {
-	const top = await topBlock(d);
-	if (top <= s.stepMark) return;
-	const touched = await d.query<{ t: number }>(sql`SELECT DISTINCT toUnixTimestamp(Minute) AS t FROM sla_step_minute WHERE ${newer(s.stepMark)}`);
-	s.stepMark = top;
-	if (touched.length === 0) return;
-	const minutes = touched.map((r) => r.t * 1000);
-	const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR) * HOUR))];
-	const fresh = hours.filter((h) => !s.stepHours.has(h));
-	const known = minutes.filter((t) => s.stepHours.has(Math.floor(t / HOUR) * HOUR));
-	if (fresh.length) await readSteps(d, s, 'Minute', hourRanges(fresh));
-	if (known.length) await readSteps(d, s, 'Minute', sql`Minute IN ${{ 'Array(DateTime)': known.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`);
-	for (const h of fresh) s.stepHours.add(h);
-	sumStepHours(s, hours);
-}
-
-/** Hour rows as the sum of their minute rows (kept for these hours). */
-function sumStepHours(s: LiveState, hours: number[]): void {
-	for (const [key, minutes] of s.stepMinute.rows)
-		for (const h of hours) {
-			const sum: StepUnit = { spans: 0, failed: 0, bins: { k: [], c: [] } };
+const stepMirror = () =>
+	new BlockMirror<StepUnit>(
+		'sla_step_minute',
+		`concat(Flow, '\\x1F', Step)`,
+		`uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed, sumMapMerge(DurationH) AS b`,
+		(r) => {
+			const b = r.b as [number[], number[]];
+			return { v: 0n, del: false, spans: Number(r.spans), failed: Number(r.failed), bins: { k: b[0], c: b[1].map(Number) } };
+		},
+		(units) => {
 			const acc = new Map<number, number>();
-			let any = false;
-			for (let n = h / MINUTE; n < h / MINUTE + 60; n++) {
-				const u = minutes.get(n);
-				if (!u) continue;
-				any = true;
-				sum.spans += u.spans;
-				sum.failed += u.failed;
+			let [spans, failed] = [0, 0];
+			for (const u of units) {
+				spans += u.spans;
+				failed += u.failed;
 				addBins(acc, u.bins);
 			}
-			if (!any) continue;
-			sum.bins = { k: [...acc.keys()], c: [...acc.values()] };
-			s.stepHour.apply(key, h, { ...sum, v: 0n, del: false });
+			return { v: 0n, del: false, spans, failed, bins: { k: [...acc.keys()], c: [...acc.values()] } };
 		}
-}
+	);
 
-/** Make the step minute rows of these hours available (a window's first and last hour). */
-export async function stepMinutesOf(d: Db, hours: number[]): Promise<boolean> {
+/** Dead-letter records per flow (a record has one step, so distinct per flow and minute = the sum over steps). */
+const deadLetterMirror = () =>
+	new BlockMirror<{ n: number }>(
+		'sla_dead_letters_minute',
+		'Flow',
+		'uniqExactMerge(Records) AS n',
+		(r) => ({ v: 0n, del: false, n: Number(r.n) }),
+		(units) => ({ v: 0n, del: false, n: units.reduce((a, u) => a + u.n, 0) })
+	);
+
+/** Make the minute rows of these hours available in the step or the dead-letter mirror (a window's edge hours). */
+export async function blockMinutesOf(d: Db, hours: number[], which: 'steps' | 'deadLetters'): Promise<boolean> {
 	const s = state(d);
-	const missing = [...new Set(hours)].filter((h) => !s.stepHours.has(h));
-	if (missing.length === 0) return s.ready;
+	const m = (which === 'steps' ? s.stepMirror : s.deadLetterMirror) as BlockMirror<unknown>;
+	if (hours.every((h) => m.hours.has(h))) return s.ready;
 	return serial(s, async () => {
 		if (!s.ready) return false;
-		const todo = missing.filter((h) => !s.stepHours.has(h));
-		if (todo.length) await readSteps(d, s, 'Minute', hourRanges(todo));
-		for (const h of todo) s.stepHours.add(h);
+		await (which === 'steps' ? s.stepMirror : s.deadLetterMirror).minutesOf(d, hours);
 		return true;
 	});
 }

@@ -8,7 +8,7 @@ import { db, raw, sql, type Db } from '../db';
 import { specOf } from './aggregates';
 import { ensureFolded, milestonesReady } from './fold';
 import { minuteRanges, toIso } from './kpis';
-import { forUnits, live, type Live, type MilestoneUnit } from './live';
+import { blockMinutesOf, forUnits, live, type Live, type MilestoneUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
@@ -192,6 +192,48 @@ async function oneByOne(specs: MilestoneSpec[], w: Window, bucketSeconds: number
 }
 
 /**
+ * deadLetters from the live figures (whole hours, the minutes of the edge hours), for minute-aligned
+ * windows with hourly buckets or none (finer buckets over many hours: ClickHouse). False when it cannot.
+ */
+async function deadLettersFromLive(
+	m: Live,
+	out: Map<string, { total: number; previous: number; series: { t: string; n: number }[] }>,
+	w: Window,
+	bucketSeconds: number,
+	d: Db,
+	previousFrom: Date | null
+): Promise<boolean> {
+	const HOUR = 3_600_000;
+	const [from, to, lo] = [w.from.getTime(), w.to.getTime(), (previousFrom ?? w.from).getTime()];
+	const step = Math.max(60, bucketSeconds) * 1000;
+	if ([from, to, lo].some((t) => t % 60_000 !== 0)) return false;
+	const hourly = step % HOUR === 0;
+	if (!hourly && to - lo > 2 * HOUR) return false;
+	const whole = (h: number) => hourly && h >= lo && h + HOUR <= to && !(h < from && h + HOUR > from);
+	const edges: number[] = [];
+	for (let h = Math.floor(lo / HOUR) * HOUR; h < to; h += HOUR) if (!whole(h)) edges.push(h);
+	if (!(await blockMinutesOf(d, edges, 'deadLetters'))) return false;
+	for (const [flow, o] of out) {
+		const [hours, minutes] = [m.deadLetterMirror.hour.of(flow), m.deadLetterMirror.minute.of(flow)];
+		const buckets = new Map<number, number>();
+		const add = (t: number, u: { n: number; del: boolean } | undefined) => {
+			if (!u || u.del) return;
+			if (t < from) o.previous += u.n;
+			else {
+				o.total += u.n;
+				const b = Math.floor(t / step) * step;
+				buckets.set(b, (buckets.get(b) ?? 0) + u.n);
+			}
+		};
+		for (let h = Math.floor(lo / HOUR) * HOUR; h < to; h += HOUR)
+			if (whole(h)) add(h, hours?.get(h / 60_000));
+			else for (let n = Math.max(h, lo) / 60_000; n < Math.min(h + HOUR, to) / 60_000; n++) add(n * 60_000, minutes?.get(n));
+		if (bucketSeconds > 0) o.series = [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, n]) => ({ t: new Date(t).toISOString(), n }));
+	}
+	return true;
+}
+
+/**
  * Dead-letter records per flow in the window (and per bucket), from sla_dead_letters_minute; with
  * `previousFrom`, also the period [previousFrom, from) in the same query (`previous`).
  */
@@ -204,6 +246,8 @@ export async function deadLetters(
 ): Promise<Map<string, { total: number; previous: number; series: { t: string; n: number }[] }>> {
 	const out = new Map(flows.map((f) => [f, { total: 0, previous: 0, series: [] as { t: string; n: number }[] }]));
 	if (flows.length === 0) return out;
+	const m = live(d);
+	if (m && (await deadLettersFromLive(m, out, w, bucketSeconds, d, previousFrom))) return out;
 	const from = sql`${{ 'DateTime64(3)': w.from }}`;
 	const rows = await d.query<{ Flow: string; cur: number; b: string; g: number; n: number }>(sql`
 		SELECT Flow, Minute >= toStartOfMinute(${from}) AS cur,

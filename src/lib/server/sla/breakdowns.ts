@@ -139,8 +139,8 @@ async function stepsFromLive(m: Live, flow: Flow, w: Window, d: Db): Promise<Ste
 			addBins(bins, u.bins);
 		};
 		for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR)
-			if (h >= from && h + HOUR <= to) add(hours?.get(h / 60_000));
-			else for (let n = Math.max(h, from) / 60_000; n < Math.min(h + HOUR, to) / 60_000; n++) add(minutes?.get(n));
+			if (h >= from && h + HOUR <= to) add(hours?.get((h / 60_000) | 0));
+			else for (let n = (Math.max(h, from) / 60_000) | 0, end = (Math.min(h + HOUR, to) / 60_000) | 0; n < end; n++) add(minutes?.get(n));
 		if (r.spans === 0 && bins.size === 0) continue;
 		r.q = quantiles(bins, [0.5, 0.95, 0.99]);
 		rows.push(r);

@@ -8,7 +8,7 @@
 import { db, join, raw, sql, type Db, type Sql } from '../db';
 import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
-import { forUnits, live, minutesOf, shortOf, type Live, type RiskTx, type TxUnit } from './live';
+import { forUnits, live, minutesOf, shortOf, type Live, type RiskTx, type Stored, type TxUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
@@ -107,28 +107,20 @@ export const EMPTY: TxFigures = figures({
 	total: 0, succeeded: 0, failed: 0, duplicates: 0, replays: 0, stuck: 0, e2eN: 0, e2e: [], delayN: 0, delay: [], varCur: [[], []]
 } as unknown as Row);
 
-/** A bucket with transactions and failures only (the sparkline); the other figures are EMPTY's. */
-function countsBucket(t: string, total: number, failed: number): BucketFigures {
-	return {
-		t,
-		total,
-		succeeded: total - failed,
-		failed,
-		duplicates: 0,
-		replays: 0,
-		stuck: 0,
-		successRate: null,
-		e2eMs: EMPTY.e2eMs,
-		eventDelayMs: EMPTY.eventDelayMs,
-		valueAtRisk: 0,
-		valueAtRiskByCurrency: EMPTY.valueAtRiskByCurrency
-	};
-}
-
 export interface FlowFigures {
 	flow: string;
 	totals: TxFigures;
 	series: BucketFigures[];
+	/** 'counts' mode: transactions and failures per bucket of the window, dense (the overview's sparklines) */
+	spark?: Spark;
+}
+
+export interface Spark {
+	/** start of the first bucket, epoch seconds; then one bucket every `step` seconds */
+	first: number;
+	step: number;
+	totals: number[];
+	failed: number[];
 }
 
 /** Figures per flow for the window, plus a series per bucket (bucketSeconds; 0 = no series). */
@@ -186,7 +178,7 @@ export async function txFiguresCompared(
 			const f = (r.cur ? out.current : out.previous).get(r.Flow);
 			if (f) f.totals = figures(r);
 		}
-		fillSparks(out, sparks);
+		fillSparks(out, sparks, w, bucketSeconds);
 		return out;
 	}
 	const rows = await d.query<Row & RiskRow & { cur: number; gr: number; risky: number; rf: number; riskN: number; riskAmount: number }>(
@@ -330,26 +322,23 @@ async function fromAggregates(
 		else if (r.cur) f.series.push({ t: toIso(r.b), ...figs });
 	}
 	out.risk = riskOut;
-	if (sparkRows.length) fillSparks(out, sparkRows);
+	if (series === 'counts' && bucketSeconds > 0) fillSparks(out, sparkRows, w, bucketSeconds);
 	return out;
 }
 
-/**
- * Sparkline buckets into the current figures. 57,600 buckets for the 24 h overview: in time order by
- * epoch seconds (no string sorts), one ISO text per bucket start, and fixed-shape objects
- * (spreading EMPTY into each took ~200 ms).
- */
-function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[], sorted = false): void {
-	const isoOf = new Map<number, string>();
-	const iso = (t: number) => isoOf.get(t) ?? isoOf.set(t, new Date(t * 1000).toISOString()).get(t)!;
+/** Sparkline counts (per flow: bucket starts in epoch seconds, any order) as dense sparks of the window. */
+function fillSparks(out: Out, sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[], w: Window, bucketSeconds: number): void {
+	const first = Math.floor(w.from.getTime() / 1000 / bucketSeconds);
+	const n = Math.ceil(w.to.getTime() / 1000 / bucketSeconds) - first;
+	for (const f of out.current.values()) f.spark = { first: first * bucketSeconds, step: bucketSeconds, totals: new Array(n).fill(0), failed: new Array(n).fill(0) };
 	for (const r of sparks) {
-		const f = out.current.get(r.Flow);
-		if (!f) continue;
-		const order = r.ts.map((_, i) => i);
-		if (!sorted) order.sort((a, b) => r.ts[a] - r.ts[b]);
-		f.series = order
-			.filter((i) => Number(r.totals[i]) > 0 || Number(r.failed[i]) > 0)
-			.map((i) => countsBucket(iso(r.ts[i]), Number(r.totals[i]), Number(r.failed[i])));
+		const spark = out.current.get(r.Flow)?.spark;
+		if (!spark) continue;
+		r.ts.forEach((t, i) => {
+			const j = t / bucketSeconds - first;
+			spark.totals[j] += Number(r.totals[i]);
+			spark.failed[j] += Number(r.failed[i]);
+		});
 	}
 }
 
@@ -378,6 +367,20 @@ class Acc {
 		addBins(this.e2e, u.e2e);
 		addBins(this.delay, u.delay);
 		for (const c in u.failedAmount) this.atRisk[c] = (this.atRisk[c] ?? 0) + u.failedAmount[c];
+	}
+
+	/** Add another sum (a segment of whole hours). */
+	merge(o: Acc): void {
+		this.total += o.total;
+		this.succeeded += o.succeeded;
+		this.failed += o.failed;
+		this.duplicates += o.duplicates;
+		this.replays += o.replays;
+		this.e2eN += o.e2eN;
+		this.delayN += o.delayN;
+		for (const [k, c] of o.e2e) this.e2e.set(k, (this.e2e.get(k) ?? 0) + c);
+		for (const [k, c] of o.delay) this.delay.set(k, (this.delay.get(k) ?? 0) + c);
+		this.addStuck(o.stuck, o.atRisk);
 	}
 
 	addStuck(n: number, amounts: Record<string, number>): void {
@@ -444,20 +447,43 @@ async function fromLive(
 		const a = { cur: new Acc(), prev: new Acc(), buckets: new Map<number, Acc>() };
 		accs.set(f.id, a);
 		const end = endStep(f);
-		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk, (t, len, u) => {
+		const unit = (acc: Acc, t: number, len: number, u: TxUnit) => {
 			// stuck: the unit's succeeded transactions that did not reach the end step, once all older than the limit
 			const stuck = limit !== null && t + len <= limit ? Math.max(0, u.succeeded - (u.reached[end] ?? 0)) : 0;
-			const amounts = stuck > 0 ? stuckAmounts(u, end) : NONE;
-			const acc = t >= from ? a.cur : a.prev;
 			acc.add(u);
-			acc.addStuck(stuck, amounts);
-			if (fullSeries && t >= from) {
-				const b = bucketOf(a.buckets, t);
-				b.add(u);
-				b.addStuck(stuck, amounts);
+			acc.addStuck(stuck, stuck > 0 ? stuckAmounts(u, end) : NONE);
+		};
+		// without a series, whole hours go by segment (period, older than the limit or not): a
+		// segment's sum is kept while none of its hour rows changes (README.md, "Live figures")
+		const segments = new Map<string, { acc: Acc; hours: [number, Stored<TxUnit>][] }>();
+		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk, (t, len, u) => {
+			const acc = t >= from ? a.cur : a.prev;
+			if (!fullSeries && len === 3_600_000) {
+				const seg = `${t >= from ? 1 : 0}${limit !== null && t + len <= limit ? 1 : 0}`;
+				const x = segments.get(seg) ?? segments.set(seg, { acc, hours: [] }).get(seg)!;
+				x.hours.push([t, u as Stored<TxUnit>]);
+				return;
 			}
+			unit(acc, t, len, u);
+			if (fullSeries && t >= from) unit(bucketOf(a.buckets, t), t, len, u);
 		});
 		if (!ok) return null;
+		// keyed by flow, end step, segment, first and last hour, number of hour rows and the sum of
+		// their versions: a rewritten, added or removed hour row makes a new key (versions only grow)
+		const segmentSums = m.sums as Map<string, Acc>;
+		for (const [seg, { acc, hours }] of segments) {
+			let versions = 0n;
+			for (const [, u] of hours) versions += u.v;
+			const key = `${f.id}\x1f${end}\x1f${seg}\x1f${hours[0][0]}\x1f${hours[hours.length - 1][0]}\x1f${hours.length}\x1f${versions}`;
+			let sum = segmentSums.get(key);
+			if (!sum) {
+				sum = new Acc();
+				for (const [t, u] of hours) unit(sum, t, 3_600_000, u);
+				if (segmentSums.size >= 5000) segmentSums.clear();
+				segmentSums.set(key, sum);
+			}
+			acc.merge(sum);
+		}
 	}
 	const [limitTx, riskOut] = await Promise.all([limitRows, riskRows]);
 	for (const r of limitTx) {
@@ -474,29 +500,19 @@ async function fromLive(
 		if (fullSeries) o.series = [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([t, acc]) => ({ t: new Date(t).toISOString(), ...acc.figures() }));
 	}
 	if (series === 'counts' && bucketSeconds > 0) {
-		// per bucket of the window, in order: arrays indexed by bucket, then only the non-empty ones
+		// per bucket of the window: arrays indexed by bucket
 		const first = Math.floor(from / bucketMs);
 		const n = Math.ceil(to / bucketMs) - first;
-		const sparks: { Flow: string; ts: number[]; totals: number[]; failed: number[] }[] = [];
 		for (const f of flows) {
-			const totals = new Float64Array(n);
-			const failed = new Float64Array(n);
+			const spark: Spark = { first: first * bucketSeconds, step: bucketSeconds, totals: new Array(n).fill(0), failed: new Array(n).fill(0) };
 			const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0, (t, _len, u) => {
 				const i = Math.floor(t / bucketMs) - first;
-				totals[i] += u.total;
-				failed[i] += u.failed;
+				spark.totals[i] += u.total;
+				spark.failed[i] += u.failed;
 			});
 			if (!ok) return null;
-			const spark = { Flow: f.id, ts: [] as number[], totals: [] as number[], failed: [] as number[] };
-			for (let i = 0; i < n; i++)
-				if (totals[i] > 0 || failed[i] > 0) {
-					spark.ts.push((first + i) * bucketSeconds);
-					spark.totals.push(totals[i]);
-					spark.failed.push(failed[i]);
-				}
-			sparks.push(spark);
+			out.current.get(f.id)!.spark = spark;
 		}
-		fillSparks(out, sparks, true);
 	}
 	out.risk = riskOut;
 	return out;
@@ -579,7 +595,7 @@ async function riskFromLive(m: Live, flows: Flow[], w: Window, limit: number, d:
 		if (!ok || !(await minutesOf(d, hours))) return null;
 		const rows = m.txMinute.of(f.id);
 		for (const h of hours)
-			for (let n = h / 60_000; n < h / 60_000 + 60; n++) {
+			for (let n = (h / 60_000) | 0; n < ((h / 60_000) | 0) + 60; n++) {
 				const u = rows?.get(n);
 				if (u && !u.del && short(u)) minutes.push(n * 60_000);
 			}

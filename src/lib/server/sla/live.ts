@@ -60,7 +60,7 @@ export interface MilestoneUnit {
 	waitMax: number;
 }
 
-type Stored<U> = U & { v: bigint; del: boolean };
+export type Stored<U> = U & { v: bigint; del: boolean };
 
 /**
  * Rows of one aggregate table: key (flow, or flow + milestone spec) → unit start → row. Starts are
@@ -138,6 +138,8 @@ const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<M
 });
 
 export interface Live {
+	/** readers' sums of whole-hour segments (kpis.ts), dropped with the mirror */
+	sums: Map<string, unknown>;
 	/** sla_step_minute per 'flow\x1Fstep' */
 	stepMirror: BlockMirror<StepUnit>;
 	/** sla_dead_letters_minute per flow */
@@ -220,6 +222,7 @@ function fresh(): LiveState {
 	const table = <U>(name: string, col: 'Minute' | 'Hour', key: string, columns: string, decode: (r: Record<string, unknown>, v: bigint, del: boolean) => Stored<U>, level: Level<U>) =>
 		({ name, col, key, columns, decode, level, watermark: 0n }) as unknown as Table<TxUnit | MilestoneUnit>;
 	return {
+		sums: new Map(),
 		stepMirror: stepMirror(),
 		deadLetterMirror: deadLetterMirror(),
 		failed: new Map(),
@@ -398,7 +401,7 @@ class BlockMirror<U> {
 		for (const [key, rows] of this.minute.rows)
 			for (const h of hours) {
 				const units: U[] = [];
-				for (let n = h / MINUTE; n < h / MINUTE + 60; n++) {
+				for (let n = (h / MINUTE) | 0; n < ((h / MINUTE) | 0) + 60; n++) {
 					const u = rows.get(n);
 					if (u) units.push(u);
 				}
@@ -611,8 +614,11 @@ export async function forUnits<U>(
 			}
 	} else {
 		// most of the kept minutes: one pass over them (not in time order)
+		const all = !hours;
 		const wanted = new Set(minuteHours.map((h) => (h / HOUR) | 0));
-		for (const [n, u] of minutes) if (n >= lo && n < hi && !u.del && wanted.has((n / 60) | 0)) fn(n * MINUTE, MINUTE, u);
+		minutes.forEach((u, n) => {
+			if (n >= lo && n < hi && !u.del && (all || wanted.has((n / 60) | 0))) fn(n * MINUTE, MINUTE, u);
+		});
 	}
 	return true;
 }

@@ -207,7 +207,7 @@ async function deadLettersFromLive(
 	const [from, to, lo] = [w.from.getTime(), w.to.getTime(), (previousFrom ?? w.from).getTime()];
 	const step = Math.max(60, bucketSeconds) * 1000;
 	if ([from, to, lo].some((t) => t % 60_000 !== 0)) return false;
-	const hourly = step % HOUR === 0;
+	const hourly = bucketSeconds === 0 || step % HOUR === 0;
 	if (!hourly && to - lo > 2 * HOUR) return false;
 	const whole = (h: number) => hourly && h >= lo && h + HOUR <= to && !(h < from && h + HOUR > from);
 	const edges: number[] = [];
@@ -226,8 +226,8 @@ async function deadLettersFromLive(
 			}
 		};
 		for (let h = Math.floor(lo / HOUR) * HOUR; h < to; h += HOUR)
-			if (whole(h)) add(h, hours?.get(h / 60_000));
-			else for (let n = Math.max(h, lo) / 60_000; n < Math.min(h + HOUR, to) / 60_000; n++) add(n * 60_000, minutes?.get(n));
+			if (whole(h)) add(h, hours?.get((h / 60_000) | 0));
+			else for (let n = (Math.max(h, lo) / 60_000) | 0, end = (Math.min(h + HOUR, to) / 60_000) | 0; n < end; n++) add(n * 60_000, minutes?.get(n));
 		if (bucketSeconds > 0) o.series = [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, n]) => ({ t: new Date(t).toISOString(), n }));
 	}
 	return true;

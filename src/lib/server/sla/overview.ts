@@ -4,7 +4,7 @@
  */
 import { db, type Db } from '../db';
 import type { Flow } from '../flows/schema';
-import { txFiguresCompared, type TxFigures } from './kpis';
+import { txFiguresCompared, type Spark, type TxFigures } from './kpis';
 import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { TimeRange } from './range';
 import { checks, flowRag, type Check, type Rag } from './status';
@@ -38,7 +38,7 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 			checks: checks(f, status),
 			now: { ...c.totals, deadLetters: dl.get(f.id)!.total },
 			previous: { ...prev.get(f.id)!.totals, deadLetters: dl.get(f.id)!.previous },
-			series: filled(c.series, buckets)
+			series: sparkline(c.spark, buckets)
 		};
 	});
 }
@@ -66,17 +66,10 @@ function bucketStarts(r: TimeRange): string[] {
 
 /**
  * Every bucket of the range, zero where nothing started, so a sparkline shows quiet periods as
- * quiet. The series is in time order with the same ISO texts: one pass over both (1440 buckets ×
- * every flow; parsing dates or a lookup per bucket was most of the overview's time).
+ * quiet (the spark covers the range's buckets from the first, as bucketStarts).
  */
-function filled(series: { t: string; total: number; failed: number }[], buckets: string[]): [string, number, number][] {
+function sparkline(spark: Spark | undefined, buckets: string[]): [string, number, number][] {
 	const out: [string, number, number][] = new Array(buckets.length);
-	let j = 0;
-	for (let i = 0; i < buckets.length; i++) {
-		const t = buckets[i];
-		while (j < series.length && series[j].t < t) j++;
-		const s = j < series.length && series[j].t === t ? series[j] : undefined;
-		out[i] = [t, s?.total ?? 0, s?.failed ?? 0];
-	}
+	for (let i = 0; i < buckets.length; i++) out[i] = [buckets[i], spark?.totals[i] ?? 0, spark?.failed[i] ?? 0];
 	return out;
 }

@@ -84,6 +84,8 @@ export const configSchema = z.object({
 	slaLookbackDays: positiveInt.default(8),
 	/** SLA figures are at most this old when read (ms): the fold runs every half of it, and a read of older figures folds first; 0 = fold before every read */
 	slaFreshnessMs: z.coerce.number().int().min(0).default(10_000),
+	/** SLA: the folding process keeps the aggregates in memory for its dashboards (sla/live.ts); off: they read ClickHouse */
+	slaLiveFigures: bool.default(true),
 	/** alerts: evaluation interval, re-notify interval for a still-firing alert */
 	alertIntervalSeconds: positiveInt.default(60),
 	alertRenotifyMinutes: positiveInt.default(60),
@@ -153,6 +155,7 @@ const envNames: Record<keyof Config, string> = {
 	runbooksDir: 'SYNCSCOPE_RUNBOOKS_DIR',
 	slaLookbackDays: 'SYNCSCOPE_SLA_LOOKBACK_DAYS',
 	slaFreshnessMs: 'SYNCSCOPE_SLA_FRESHNESS_MS',
+	slaLiveFigures: 'SYNCSCOPE_SLA_LIVE_FIGURES',
 	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
 	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
 	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',

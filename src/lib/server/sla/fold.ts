@@ -336,8 +336,8 @@ export function startFolding(
 ): () => Promise<void> {
 	const interval = Math.max(500, config().slaFreshnessMs / 2);
 	state(d).loops++;
-	// pages of this process read the live figures this loop keeps (live.ts)
-	const release = holdLive(d);
+	// pages of this process read the live figures this loop keeps (live.ts), unless turned off
+	const release = config().slaLiveFigures ? holdLive(d) : () => {};
 	let stopped = false;
 	let timer: NodeJS.Timeout | null = null;
 	const loop = async () => {

@@ -356,21 +356,7 @@ class Acc {
 	delay = new Map<number, number>();
 	atRisk: Record<string, number> = {};
 
-	add(u: TxUnit): void {
-		this.total += u.total;
-		this.succeeded += u.succeeded;
-		this.failed += u.failed;
-		this.duplicates += u.duplicates;
-		this.replays += u.replays;
-		this.e2eN += u.e2eN;
-		this.delayN += u.delayN;
-		addBins(this.e2e, u.e2e);
-		addBins(this.delay, u.delay);
-		for (const c in u.failedAmount) this.atRisk[c] = (this.atRisk[c] ?? 0) + u.failedAmount[c];
-	}
-
-	/** Add another sum (a segment of whole hours). */
-	merge(o: Acc): void {
+	private counts(o: Pick<TxUnit, 'total' | 'succeeded' | 'failed' | 'duplicates' | 'replays' | 'e2eN' | 'delayN'>): void {
 		this.total += o.total;
 		this.succeeded += o.succeeded;
 		this.failed += o.failed;
@@ -378,6 +364,18 @@ class Acc {
 		this.replays += o.replays;
 		this.e2eN += o.e2eN;
 		this.delayN += o.delayN;
+	}
+
+	add(u: TxUnit): void {
+		this.counts(u);
+		addBins(this.e2e, u.e2e);
+		addBins(this.delay, u.delay);
+		for (const c in u.failedAmount) this.atRisk[c] = (this.atRisk[c] ?? 0) + u.failedAmount[c];
+	}
+
+	/** Add another sum (a segment of whole hours). */
+	merge(o: Acc): void {
+		this.counts(o);
 		for (const [k, c] of o.e2e) this.e2e.set(k, (this.e2e.get(k) ?? 0) + c);
 		for (const [k, c] of o.delay) this.delay.set(k, (this.delay.get(k) ?? 0) + c);
 		this.addStuck(o.stuck, o.atRisk);

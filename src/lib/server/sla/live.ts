@@ -1,17 +1,18 @@
 /**
- * Live figures: the transaction and milestone aggregates (migrations 340, 350) mirrored in the
- * console's memory, so a dashboard merges in-memory rows instead of sending ClickHouse a query that
- * costs more to plan than to run (README.md, "Live figures").
+ * Live figures: the SLA aggregates mirrored in the console's memory, so a dashboard merges in-memory
+ * rows instead of sending ClickHouse queries that cost more to plan than to run (README.md, "Live
+ * figures"): the transaction and milestone aggregates (migrations 340, 350), the failed transactions,
+ * the step and dead-letter rollups (360).
  *
  * What is kept: every hour row, and the minute rows of the last MINUTE_HORIZON (plus the minutes of
- * older hours a window starts or ends in, loaded when first asked for). Quantiles come from the
- * DDSketch bins of migration 350 (sketch.ts), equal to ClickHouse's quantilesDD.
+ * older hours a window starts or ends in, loaded when first asked for). Quantiles come from DDSketch
+ * bins (sketch.ts), equal to ClickHouse's quantilesDD.
  *
- * How it stays current: the process that folds refreshes it at the end of every fold (fold.ts), by
- * reading the rows written since the last refresh — the aggregates are versioned (a wall-clock
- * version above every earlier one, tombstones included), so "Version > last seen" is exactly what
- * changed. A page therefore shows the figures of the last completed fold, like before. A process
- * that does not fold (or before the first load) reads ClickHouse.
+ * How it stays current: the process that folds refreshes it at the end of every fold (fold.ts). The
+ * aggregates are versioned (a wall-clock version above every earlier one, tombstones included), so
+ * "Version > last seen" is exactly what changed; the insert-time rollups have block numbers. A page
+ * therefore shows the figures of the last completed fold, like before. A process that does not fold
+ * (or before the first load) reads ClickHouse.
  */
 import { raw, sql, type Db, type Sql } from '../db';
 import { addBins, type Bins } from './sketch';

@@ -28,8 +28,8 @@ export const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark 
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-/** how far back minute rows are kept (the 24 h overview and its previous period, plus slack) */
-const MINUTE_HORIZON = 50 * HOUR;
+/** how far back minute rows are kept (the 24 h overview's sparkline, plus slack; older edge hours are read on first use) */
+const MINUTE_HORIZON = 26 * HOUR;
 /** rows a refresh reads again below the last version seen (another process's fold committing late) */
 const OVERLAP_NS = 10_000_000_000n;
 /** older hours whose minutes are kept at most (window edges of 7 and 30 days back) */

@@ -14,6 +14,7 @@
  * therefore shows the figures of the last completed fold, like before. A process that does not fold
  * (or before the first load) reads ClickHouse.
  */
+import { config } from '../config';
 import { raw, sql, type Db, type Sql } from '../db';
 import { addBins, type Bins } from './sketch';
 
@@ -335,6 +336,12 @@ export async function refreshLive(main: Db): Promise<void> {
 				for (const t of s.tables) if (t.col === 'Minute') t.level.prune(horizon, s.extraHours);
 				s.stepMirror.prune(horizon);
 				s.deadLetterMirror.prune(horizon);
+				// what the tables' TTL has dropped (retention.ts) goes from the mirror too, hourly
+				const traces = Date.now() - config().ttlTracesDays * 86_400_000;
+				for (const t of s.tables) t.level.prune(traces, new Set());
+				s.stepMirror.hour.prune(traces, new Set());
+				s.deadLetterMirror.hour.prune(Date.now() - config().ttlLogsDays * 86_400_000, new Set());
+				for (const m of s.failed.values()) for (const n of m.keys()) if (n * MINUTE < traces) m.delete(n);
 			}
 		} catch (e) {
 			const holders = s.holders;

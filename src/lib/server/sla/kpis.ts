@@ -430,6 +430,11 @@ async function fromLive(
 		});
 	const limitRows = limitMinutes.length ? stuckInLimitMinutes(limitMinutes.map(({ f, at }) => ({ flow: f.id, end: endStep(f), at })), lo, to, d) : Promise.resolve([]);
 	const riskRows = risk ? atRiskRows(flows, w, risk.limit, d) : Promise.resolve([]);
+	// giving up (minutes not kept): the reads started above still settle, unobserved failures included
+	const bail = async () => {
+		await Promise.allSettled([limitRows, riskRows]);
+		return null;
+	};
 
 	const accs = new Map<string, { cur: Acc; prev: Acc; buckets: Map<number, Acc> }>();
 	const bucketOf = (buckets: Map<number, Acc>, t: number) => {
@@ -465,7 +470,7 @@ async function fromLive(
 			unit(acc, t, len, u);
 			if (fullSeries && t >= from) unit(bucketOf(a.buckets, t), t, len, u);
 		});
-		if (!ok) return null;
+		if (!ok) return bail();
 		// keyed by flow, end step, segment, first and last hour, number of hour rows and the sum of
 		// their versions: a rewritten, added or removed hour row makes a new key (versions only grow)
 		const segmentSums = m.sums as Map<string, Acc>;
@@ -508,7 +513,7 @@ async function fromLive(
 				spark.totals[i] += u.total;
 				spark.failed[i] += u.failed;
 			});
-			if (!ok) return null;
+			if (!ok) return bail();
 			out.current.get(f.id)!.spark = spark;
 		}
 	}

@@ -16,81 +16,31 @@
  */
 import { config } from '../config';
 import { raw, sql, type Db, type Sql } from '../db';
-import { addBins, type Bins } from './sketch';
+import { at, BlockMirror, HOUR, Level, MINUTE, type Stored } from './live-store';
+import {
+	decodeMs,
+	decodeRisk,
+	decodeTx,
+	deadLetterMirror,
+	MS_COLUMNS,
+	RISK_COLUMNS,
+	stepMirror,
+	TX_COLUMNS,
+	type MilestoneUnit,
+	type RiskTx,
+	type StepUnit,
+	type TxUnit
+} from './live-rows';
 
-/** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
-const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
+export { newer, type Level, type Stored } from './live-store';
+export type { MilestoneUnit, RiskTx, StepUnit, TxUnit } from './live-rows';
 
-/**
- * Rows of a table with block numbers committed after `mark`: the row's own block number (kept through
- * merges), after skipping every part whose highest block is not above the mark.
- */
-export const newer = (mark: number) => sql`${PART_MAX_BLOCK} > ${{ UInt64: mark }} AND _block_number > ${{ UInt64: mark }}`;
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
 /** how far back minute rows are kept (the 24 h overview's sparkline, plus slack; older edge hours are read on first use) */
 const MINUTE_HORIZON = 26 * HOUR;
 /** rows a refresh reads again below the last version seen (another process's fold committing late) */
 const OVERLAP_NS = 10_000_000_000n;
 /** older hours whose minutes are kept at most (window edges of 7 and 30 days back) */
 const MAX_EXTRA_HOURS = 2000;
-
-export interface TxUnit {
-	total: number;
-	succeeded: number;
-	failed: number;
-	duplicates: number;
-	replays: number;
-	e2eN: number;
-	e2e: Bins;
-	delayN: number;
-	delay: Bins;
-	failedAmount: Record<string, number>;
-	succeededAmount: Record<string, number>;
-	reached: Record<string, number>;
-	/** per 'step\x1Fcurrency' */
-	reachedAmount: Record<string, number>;
-}
-
-export interface MilestoneUnit {
-	n: number;
-	lat: Bins;
-	waiting: number;
-	/** earliest and latest start of the waiting milestones' from step, ms */
-	waitMin: number;
-	waitMax: number;
-}
-
-export type Stored<U> = U & { v: bigint; del: boolean };
-
-/**
- * Rows of one aggregate table: key (flow, or flow + milestone spec) → unit start → row. Starts are
- * kept as minute numbers (epoch ms / 60,000: small integers, which a Map hashes fastest).
- */
-class Level<U> {
-	readonly rows = new Map<string, Map<number, Stored<U>>>();
-
-	/** Keep the row with the highest version per key, tombstones included (as ReplacingMergeTree FINAL). */
-	apply(key: string, t: number, row: Stored<U>): void {
-		let m = this.rows.get(key);
-		if (!m) this.rows.set(key, (m = new Map()));
-		const n = (t / MINUTE) | 0;
-		const cur = m.get(n);
-		if (!cur || row.v >= cur.v) m.set(n, row);
-	}
-
-	/** The rows of a key (minute number → row; tombstones have `del`). */
-	of(key: string): Map<number, Stored<U>> | undefined {
-		return this.rows.get(key);
-	}
-
-	/** Drop rows before `t` (ms) except in `keep` hours. */
-	prune(before: number, keep: Set<number>): void {
-		for (const m of this.rows.values())
-			for (const n of m.keys()) if (n * MINUTE < before && !keep.has(Math.floor((n * MINUTE) / HOUR) * HOUR)) m.delete(n);
-	}
-}
 
 interface Table<U> {
 	name: string;
@@ -104,40 +54,6 @@ interface Table<U> {
 	level: Level<U>;
 	watermark: bigint;
 }
-
-const bins = (k: unknown, c: unknown): Bins => ({ k: k as number[], c: (c as unknown[]).map(Number) });
-
-const TX_COLUMNS = `Total AS total, Succeeded AS succeeded, Failed AS failed, Duplicates AS duplicates, Replays AS replays,
-	E2EN AS e2eN, mapKeys(E2EH) AS ek, mapValues(E2EH) AS ec, DelayN AS delayN, mapKeys(DelayH) AS dk, mapValues(DelayH) AS dc,
-	FailedAmount AS failedAmount, SucceededAmount AS succeededAmount, Reached AS reached, ReachedAmount AS reachedAmount`;
-const decodeTx = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<TxUnit> => ({
-	v,
-	del,
-	total: Number(r.total),
-	succeeded: Number(r.succeeded),
-	failed: Number(r.failed),
-	duplicates: Number(r.duplicates),
-	replays: Number(r.replays),
-	e2eN: Number(r.e2eN),
-	e2e: bins(r.ek, r.ec),
-	delayN: Number(r.delayN),
-	delay: bins(r.dk, r.dc),
-	failedAmount: r.failedAmount as Record<string, number>,
-	succeededAmount: r.succeededAmount as Record<string, number>,
-	reached: r.reached as Record<string, number>,
-	reachedAmount: r.reachedAmount as Record<string, number>
-});
-const MS_COLUMNS = `N AS n, mapKeys(LatH) AS lk, mapValues(LatH) AS lc, Waiting AS waiting,
-	toUnixTimestamp64Milli(WaitMin) AS waitMin, toUnixTimestamp64Milli(WaitMax) AS waitMax`;
-const decodeMs = (r: Record<string, unknown>, v: bigint, del: boolean): Stored<MilestoneUnit> => ({
-	v,
-	del,
-	n: Number(r.n),
-	lat: bins(r.lk, r.lc),
-	waiting: Number(r.waiting),
-	waitMin: Number(r.waitMin),
-	waitMax: Number(r.waitMax)
-});
 
 export interface Live {
 	/** readers' sums of whole-hour segments (kpis.ts), dropped with the mirror */
@@ -153,43 +69,6 @@ export interface Live {
 	msHour: Level<MilestoneUnit>;
 	msMinute: Level<MilestoneUnit>;
 }
-
-/** One step of a flow in an hour or a minute (sla_step_minute): distinct spans, failed spans, duration bins. */
-export interface StepUnit {
-	spans: number;
-	failed: number;
-	bins: Bins;
-}
-
-/** A transaction at risk as the drill-down lists it (sla_transactions columns). */
-export interface RiskTx {
-	id: string;
-	/** start, ms */
-	start: number;
-	outcome: string;
-	step: string;
-	system: string;
-	partner: string;
-	errClass: string;
-	errCode: string;
-	currency: string;
-	amount: number;
-}
-
-const RISK_COLUMNS = `CorrelationId AS id, toUnixTimestamp64Milli(Start) AS start, Outcome AS outcome, Step AS step, System AS system,
-	Partner AS partner, ErrClass AS errClass, ErrCode AS errCode, Currency AS currency, Amount AS amount`;
-const decodeRisk = (r: Record<string, unknown>): RiskTx => ({
-	id: r.id as string,
-	start: Number(r.start),
-	outcome: r.outcome as string,
-	step: r.step as string,
-	system: r.system as string,
-	partner: r.partner as string,
-	errClass: r.errClass as string,
-	errCode: r.errCode as string,
-	currency: r.currency as string,
-	amount: Number(r.amount)
-});
 
 interface LiveState extends Live {
 	/** holders (startFolding loops, tests): kept while above 0 */
@@ -272,7 +151,6 @@ const serial = <T>(s: LiveState, f: () => Promise<T>): Promise<T> => {
 	return run;
 };
 
-const at = (v: number) => sql`${{ 'DateTime64(3)': new Date(v) }}`;
 
 /** Which minute rows a table keeps: the horizon, and the extra hours. */
 function minuteFilter(s: LiveState, col: string): Sql {
@@ -350,125 +228,6 @@ export async function refreshLive(main: Db): Promise<void> {
 		}
 	});
 }
-
-/**
- * The mirror of a rollup fed by a materialized view at insert time (no versions): per key, a row per
- * hour, and the minute rows of some hours — the hours touched since the mirror was loaded (its
- * minutes are how an hour is summed again) and a window's edge hours. The table has block numbers
- * (migration 360): a refresh reads again the minutes of the rows committed since the last one.
- * Values are finalized per minute (distinct counts per minute add up: a span or a record has one
- * timestamp) and summed in memory per hour.
- */
-class BlockMirror<U> {
-	readonly hour = new Level<U>();
-	readonly minute = new Level<U>();
-	/** hours whose minute rows are kept (ms) */
-	readonly hours = new Set<number>();
-	private mark = 0;
-
-	constructor(
-		readonly table: string,
-		/** the key (a String expression) and the finalized values of a group of rows */
-		private readonly key: string,
-		private readonly columns: string,
-		private readonly decode: (r: Record<string, unknown>) => Stored<U>,
-		private readonly sum: (units: U[]) => Stored<U>
-	) {}
-
-	private async top(d: Db): Promise<number> {
-		const [r] = await d.query<{ top: number }>(sql`
-			SELECT max(max_block_number) AS top FROM system.parts WHERE database = currentDatabase() AND active AND table = ${{ String: this.table }}`);
-		return Number(r?.top ?? 0);
-	}
-
-	/** Rows per hour or per minute where `where` holds, replacing those units. */
-	private async read(d: Db, unit: 'Hour' | 'Minute', where: Sql): Promise<void> {
-		const t = unit === 'Hour' ? 'toStartOfHour(Minute)' : 'Minute';
-		const rows = await d.query<Record<string, unknown> & { k: string; t: number }>(sql`
-			SELECT ${raw(this.key)} AS k, toUnixTimestamp(${raw(t)}) AS t, ${raw(this.columns)} FROM ${raw(this.table)} WHERE ${where} GROUP BY k, t`);
-		const level = unit === 'Hour' ? this.hour : this.minute;
-		for (const r of rows) level.apply(r.k, r.t * 1000, this.decode(r));
-	}
-
-	async load(d: Db): Promise<void> {
-		this.mark = await this.top(d);
-		await this.read(d, 'Hour', sql`1`);
-	}
-
-	/** The minutes of rows committed since the last refresh read again, and their hours summed. */
-	async refresh(d: Db): Promise<void> {
-		const top = await this.top(d);
-		if (top <= this.mark) return;
-		const touched = await d.query<{ t: number }>(sql`SELECT DISTINCT toUnixTimestamp(Minute) AS t FROM ${raw(this.table)} WHERE ${newer(this.mark)}`);
-		this.mark = top;
-		const minutes = touched.map((r) => r.t * 1000);
-		const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR) * HOUR))];
-		const known = minutes.filter((t) => this.hours.has(Math.floor(t / HOUR) * HOUR));
-		await this.minutesOf(d, hours);
-		if (known.length) await this.read(d, 'Minute', sql`Minute IN ${{ 'Array(DateTime)': known.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`);
-		for (const [key, rows] of this.minute.rows)
-			for (const h of hours) {
-				const units: U[] = [];
-				for (let n = (h / MINUTE) | 0; n < ((h / MINUTE) | 0) + 60; n++) {
-					const u = rows.get(n);
-					if (u) units.push(u);
-				}
-				if (units.length) this.hour.apply(key, h, this.sum(units));
-			}
-	}
-
-	/** Keep the minute rows of these hours (ms), reading those not kept yet. */
-	async minutesOf(d: Db, hours: number[]): Promise<void> {
-		const todo = [...new Set(hours)].filter((h) => !this.hours.has(h));
-		if (todo.length === 0) return;
-		let where = sql`0`;
-		for (const h of todo) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
-		await this.read(d, 'Minute', sql`(${where})`);
-		for (const h of todo) this.hours.add(h);
-	}
-
-	/** Forget the minutes of hours before `t` (ms). */
-	prune(t: number): void {
-		for (const h of this.hours) if (h < t) this.hours.delete(h);
-		this.minute.prune(t, this.hours);
-	}
-
-	/** The keys kept. */
-	keys(): IterableIterator<string> {
-		return this.hour.rows.keys();
-	}
-}
-
-const stepMirror = () =>
-	new BlockMirror<StepUnit>(
-		'sla_step_minute',
-		`concat(Flow, '\\x1F', Step)`,
-		`uniqExactMerge(Spans) AS spans, uniqExactMerge(FailedSpans) AS failed, sumMapMerge(DurationH) AS b`,
-		(r) => {
-			const b = r.b as [number[], number[]];
-			return { v: 0n, del: false, spans: Number(r.spans), failed: Number(r.failed), bins: { k: b[0], c: b[1].map(Number) } };
-		},
-		(units) => {
-			const acc = new Map<number, number>();
-			let [spans, failed] = [0, 0];
-			for (const u of units) {
-				spans += u.spans;
-				failed += u.failed;
-				addBins(acc, u.bins);
-			}
-			return { v: 0n, del: false, spans, failed, bins: { k: [...acc.keys()], c: [...acc.values()] } };
-		}
-	);
-
-/** Dead-letter records per flow (a record has one step, so distinct per flow and minute = the sum over steps). */
-const deadLetterMirror = () =>
-	new BlockMirror<{ n: number }>(
-		'sla_dead_letters_minute',
-		'Flow',
-		'uniqExactMerge(Records) AS n',
-		(r) => ({ v: 0n, del: false, n: Number(r.n) }),
-		(units) => ({ v: 0n, del: false, n: units.reduce((a, u) => a + u.n, 0) })
-	);
 
 /** Make the minute rows of these hours available in the step or the dead-letter mirror (a window's edge hours). */
 export async function blockMinutesOf(d: Db, hours: number[], which: 'steps' | 'deadLetters'): Promise<boolean> {
@@ -631,4 +390,3 @@ export async function forUnits<U>(
 	return true;
 }
 
-export type { Level };

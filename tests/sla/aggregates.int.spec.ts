@@ -172,6 +172,25 @@ describe('SLA aggregates', () => {
 		expect((await txFiguresCompared([flow], w, previous, 3600, t.db, 'full')).current.get(FLOW)!.totals.total).toBe(0);
 	});
 
+	it('in memory, take in a fold that rewrote hundreds of thousands of minutes (a backlog after a restart)', async () => {
+		const release = holdLive(t.db);
+		try {
+			await refreshLive(t.db);
+			// 200,000 minute rows of five other flows, as a large fold writes them (a new version each)
+			await t.db.exec(sql`
+				INSERT INTO sla_tx_minute (Flow, Minute, Total, Succeeded, Failed, Version, Deleted)
+				SELECT concat('bulk-', toString(number % 5)), toStartOfMinute(now()) - toIntervalMinute(intDiv(number, 5) + 1), 1, 1, 0,
+					toUInt64(toUnixTimestamp64Nano(now64(9))) + number, 0
+				FROM numbers(200000)`);
+			await refreshLive(t.db);
+			expect(live(t.db)).not.toBeNull();
+			expect(live(t.db)!.txMinute.of('bulk-0')?.size).toBeGreaterThan(0);
+		} finally {
+			release();
+			await t.db.exec(sql`DELETE FROM sla_tx_minute WHERE startsWith(Flow, 'bulk-')`);
+		}
+	});
+
 	it('dead letters in memory equal ClickHouse, and follow new records', async () => {
 		const { w, previous } = aligned(e.window.now.getTime(), 24);
 		const lastHour = { ...w, from: new Date(w.to.getTime() - 3_600_000) };

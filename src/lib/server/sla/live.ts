@@ -277,14 +277,17 @@ async function refreshFailed(d: Db, s: LiveState): Promise<void> {
 		last.set(`${r.f}\x1f${n}`, { f: r.f, n, failed: r.del === 0 && r.failed > 0 });
 	}
 	const reread: string[] = [];
+	// (a loop, not Math.min(...): after a large fold this is hundreds of thousands of minutes)
+	let first = Infinity;
 	for (const [k, c] of last) {
+		if (c.n < first) first = c.n;
 		s.shortOf.delete(k);
 		s.failed.get(c.f)?.delete(c.n);
 		if (c.failed) reread.push(`${c.f}\x1f${c.n * 60}`);
 	}
 	if (reread.length)
 		await readFailed(d, s, sql`Outcome = 'failed' AND concat(Flow, '\x1F', toString(toUInt32(StartMinute))) IN ${{ 'Array(String)': reread }}
-			AND StartMinute >= ${at(Math.min(...[...last.values()].map((c) => c.n)) * MINUTE)}`);
+			AND StartMinute >= ${at(first * MINUTE)}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { db, raw, sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { ensureFolded } from './fold';
 import { atRiskRows, minuteRanges, type RiskRow } from './kpis';
-import { blockMinutesOf, live, type Live, type StepUnit } from './live';
+import { blockMinutesOf, forUnits, live, type Live } from './live';
 import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
@@ -120,27 +120,18 @@ function stepRows(flow: Flow, rows: { Step: string; spans: number; failed: numbe
 /** The step table from the live figures (whole hours, the minutes of the edge hours); null if they cannot. */
 async function stepsFromLive(m: Live, flow: Flow, w: Window, d: Db): Promise<StepRow[] | null> {
 	const [from, to] = [w.from.getTime(), w.to.getTime()];
-	const HOUR = 3_600_000;
-	const edges: number[] = [];
-	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) if (h < from || h + HOUR > to) edges.push(h);
-	if (!(await blockMinutesOf(d, edges, 'steps'))) return null;
 	const rows: { Step: string; spans: number; failed: number; q: number[] }[] = [];
 	const prefix = `${flow.id}\x1f`;
 	const steps = [...m.stepMirror.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 	for (const step of steps.sort()) {
-		const key = `${prefix}${step}`;
-		const [hours, minutes] = [m.stepMirror.hour.of(key), m.stepMirror.minute.of(key)];
 		const r = { Step: step, spans: 0, failed: 0, q: [] as number[] };
 		const bins = new Map<number, number>();
-		const add = (u: (StepUnit & { del: boolean }) | undefined) => {
-			if (!u || u.del) return;
+		const ok = await forUnits((h) => blockMinutesOf(d, h, 'steps'), m.stepMirror.hour, m.stepMirror.minute, `${prefix}${step}`, from, to, [], true, (_t, _len, u) => {
 			r.spans += u.spans;
 			r.failed += u.failed;
 			addBins(bins, u.bins);
-		};
-		for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR)
-			if (h >= from && h + HOUR <= to) add(hours?.get((h / 60_000) | 0));
-			else for (let n = (Math.max(h, from) / 60_000) | 0, end = (Math.min(h + HOUR, to) / 60_000) | 0; n < end; n++) add(minutes?.get(n));
+		});
+		if (!ok) return null;
 		if (r.spans === 0 && bins.size === 0) continue;
 		r.q = quantiles(bins, [0.5, 0.95, 0.99]);
 		rows.push(r);

@@ -7,6 +7,7 @@ import { sql, type Db } from '../db';
 import type { Flow } from '../flows/schema';
 import { atRiskRows, figures, type Out, type RiskRow, type Row, type Spark, type TxFigures } from './kpis';
 import { forUnits, minutesOf, shortOf, type Live, type RiskTx, type Stored, type TxUnit } from './live';
+import { starts } from './live-store';
 import { addBins, quantiles } from './sketch';
 import { endStep, stuckAfterMs, type Window } from './transactions';
 
@@ -85,6 +86,7 @@ export async function fromLive(
 ): Promise<Out | null> {
 	const lo = (previous?.from ?? w.from).getTime();
 	const [from, to, now] = [w.from.getTime(), w.to.getTime(), w.now.getTime()];
+	const keep = (hours: number[]) => minutesOf(d, hours);
 	const fullSeries = series === 'full' && bucketSeconds > 0;
 	const hoursOk = !(fullSeries && bucketSeconds % 3600 !== 0);
 	const bucketMs = bucketSeconds * 1000;
@@ -129,7 +131,7 @@ export async function fromLive(
 		// without a series, whole hours go by segment (period, older than the limit or not): a
 		// segment's sum is kept while none of its hour rows changes (README.md, "Live figures")
 		const segments = new Map<string, { acc: Acc; hours: [number, Stored<TxUnit>][] }>();
-		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk, (t, len, u) => {
+		const ok = await forUnits(keep, m.txHour, m.txMinute, f.id, lo, to, cuts, hoursOk, (t, len, u) => {
 			const acc = t >= from ? a.cur : a.prev;
 			if (!fullSeries && len === 3_600_000) {
 				const seg = `${t >= from ? 1 : 0}${limit !== null && t + len <= limit ? 1 : 0}`;
@@ -178,7 +180,7 @@ export async function fromLive(
 		const n = Math.ceil(to / bucketMs) - first;
 		for (const f of flows) {
 			const spark: Spark = { first: first * bucketSeconds, step: bucketSeconds, totals: new Array(n).fill(0), failed: new Array(n).fill(0) };
-			const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0, (t, _len, u) => {
+			const ok = await forUnits(keep, m.txHour, m.txMinute, f.id, from, to, [], bucketSeconds % 3600 === 0, (t, _len, u) => {
 				const i = Math.floor(t / bucketMs) - first;
 				spark.totals[i] += u.total;
 				spark.failed[i] += u.failed;
@@ -207,12 +209,12 @@ function stuckAmounts(u: TxUnit, end: string): Record<string, number> {
 async function stuckInLimitMinutes(limits: { flow: string; end: string; at: number }[], lo: number, to: number, d: Db) {
 	const t = (v: number) => sql`${{ 'DateTime64(3)': new Date(v) }}`;
 	const ids = sql`${{ 'Array(String)': limits.map((l) => l.flow) }}`;
-	const minutes = [...new Set(limits.map((l) => new Date(Math.floor(l.at / 60_000) * 60_000).toISOString().slice(0, 19).replace('T', ' ')))];
+	const minutes = [...new Set(limits.map((l) => Math.floor(l.at / 60_000) * 60_000))];
 	const limitOf = sql`transform(Flow, ${ids}, ${{ 'Array(DateTime64(3))': limits.map((l) => new Date(l.at)) }}, toDateTime64(0, 3))`;
 	const endOf = sql`transform(Flow, ${ids}, ${{ 'Array(String)': limits.map((l) => l.end) }}, '')`;
 	return d.query<{ flow: string; t: number; currency: string; amount: number }>(sql`
 		SELECT Flow AS flow, toUnixTimestamp(StartMinute) AS t, Currency AS currency, Amount AS amount FROM sla_transactions FINAL
-		WHERE Flow IN ${ids} AND StartMinute IN ${{ 'Array(DateTime)': minutes }} AND StartMinute >= ${t(lo)} AND StartMinute < ${t(to)}
+		WHERE Flow IN ${ids} AND StartMinute IN ${starts(minutes)} AND StartMinute >= ${t(lo)} AND StartMinute < ${t(to)}
 			AND identity(StartMinute = toStartOfMinute(${limitOf}) AND Start >= ${t(lo)} AND Start < ${t(to)}
 				AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${limitOf})`);
 }
@@ -246,7 +248,7 @@ export async function riskFromLive(m: Live, flows: Flow[], w: Window, limit: num
 		const short = (u: TxUnit) => u.succeeded > (u.reached[end] ?? 0);
 		const minutes: number[] = [];
 		const hours: number[] = [];
-		const ok = await forUnits(d, m.txHour, m.txMinute, f.id, from, to, [limitAt], true, (t, len, u) => {
+		const ok = await forUnits((h) => minutesOf(d, h), m.txHour, m.txMinute, f.id, from, to, [limitAt], true, (t, len, u) => {
 			if (t < limitAt && short(u)) (len === HOUR ? hours : minutes).push(t);
 		});
 		if (!ok || !(await minutesOf(d, hours))) return null;

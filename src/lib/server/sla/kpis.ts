@@ -10,6 +10,7 @@ import type { Flow } from '../flows/schema';
 import { aggregatesReady, ensureFolded } from './fold';
 import { fromLive, riskFromLive } from './kpis-live';
 import { live } from './live';
+import { starts } from './live-store';
 import { endStep, stuckAfterMs, transactions, type Window } from './transactions';
 
 export const QUANTILE_RELATIVE_ACCURACY = 0.01;
@@ -272,7 +273,7 @@ async function fromAggregates(
 	const endOf = sql`transform(Flow, ${stuckIds}, ${{ 'Array(String)': stuckFlows.map(endStep) }}, '')`;
 	const threshold = sql`subtractMilliseconds(${t(w.now)}, transform(Flow, ${stuckIds}, ${{ 'Array(Int64)': stuckFlows.map(stuckAfterMs) }}, toInt64(0)))`;
 	const thresholds = [...new Set(stuckFlows.map((f) => w.now.getTime() - stuckAfterMs(f)))].map((v) => new Date(v));
-	const boundaries = [...new Set(thresholds.map((v) => new Date(Math.floor(v.getTime() / 60_000) * 60_000).toISOString().slice(0, 19).replace('T', ' ')))];
+	const boundaries = [...new Set(thresholds.map((v) => Math.floor(v.getTime() / 60_000) * 60_000))];
 	const cuts = [...(previous ? [{ expr: t(w.from), at: [w.from] }] : []), ...(stuckFlows.length ? [{ expr: threshold, at: thresholds }] : [])];
 	const main = d.query<Omit<Row, 'varCur' | 'stuck'> & { cur: number; failedCur: Record<string, number>; stuckN: number; stuckCur: Record<string, number> }>(sql`
 		SELECT Flow, ${cur('T')} AS cur, ${bucket('T')} AS b, ${fullSeries ? raw('grouping(b)') : raw('1')} AS g,
@@ -292,7 +293,7 @@ async function fromAggregates(
 				0, arrayReduce('quantilesDDState(0.01, 0.5, 0.95)', emptyArrayFloat64()), CAST(map(), 'Map(LowCardinality(String), Float64)'),
 				toInt64(1) AS k, CAST(map(Currency, Amount), 'Map(String, Float64)') AS amt
 			FROM sla_transactions FINAL
-			WHERE Flow IN ${stuckIds} AND StartMinute IN ${{ 'Array(DateTime)': boundaries }}
+			WHERE Flow IN ${stuckIds} AND StartMinute IN ${starts(boundaries)}
 				AND StartMinute >= ${t(lo)} AND StartMinute < ${t(w.to)}
 				AND identity(StartMinute = toStartOfMinute(${threshold}) AND Start >= ${t(lo)} AND Start < ${t(w.to)}
 					AND Outcome IN ('success', '') AND NOT has(Steps, ${endOf}) AND Start < ${threshold})

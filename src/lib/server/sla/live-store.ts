@@ -10,6 +10,19 @@ export const HOUR = 3_600_000;
 
 export const at = (v: number) => sql`${{ 'DateTime64(3)': new Date(v) }}`;
 
+/** `Minute` within any of these hours (ms, hour starts). */
+export function hourRanges(hours: number[]): Sql {
+	let where = sql`0`;
+	for (const h of hours) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
+	return sql`(${where})`;
+}
+
+/**
+ * Unit starts (ms) as one `Array(DateTime)` parameter. As text without milliseconds: server-side
+ * binding (HTTP) does not parse a DateTime with a fraction, which sql.ts writes for a Date.
+ */
+export const starts = (ts: number[]) => sql`${{ 'Array(DateTime)': ts.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`;
+
 /** Highest block number of the part a row is in (part names are partition_min_max_level[_mutation]). */
 const PART_MAX_BLOCK = raw(`toUInt64(splitByChar('_', _part)[3])`);
 
@@ -103,7 +116,7 @@ export class BlockMirror<U> {
 		const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR) * HOUR))];
 		const known = minutes.filter((t) => this.hours.has(Math.floor(t / HOUR) * HOUR));
 		await this.minutesOf(d, hours);
-		if (known.length) await this.read(d, 'Minute', sql`Minute IN ${{ 'Array(DateTime)': known.map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')) }}`);
+		if (known.length) await this.read(d, 'Minute', sql`Minute IN ${starts(known)}`);
 		for (const [key, rows] of this.minute.rows)
 			for (const h of hours) {
 				const units: U[] = [];
@@ -119,9 +132,7 @@ export class BlockMirror<U> {
 	async minutesOf(d: Db, hours: number[]): Promise<void> {
 		const todo = [...new Set(hours)].filter((h) => !this.hours.has(h));
 		if (todo.length === 0) return;
-		let where = sql`0`;
-		for (const h of todo) where = sql`${where} OR (Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`;
-		await this.read(d, 'Minute', sql`(${where})`);
+		await this.read(d, 'Minute', hourRanges(todo));
 		for (const h of todo) this.hours.add(h);
 	}
 

@@ -16,7 +16,7 @@
  */
 import { config } from '../config';
 import { raw, sql, type Db, type Sql } from '../db';
-import { at, BlockMirror, HOUR, Level, MINUTE, type Stored } from './live-store';
+import { at, BlockMirror, HOUR, hourRanges, Level, MINUTE, starts, type Stored } from './live-store';
 import {
 	decodeMs,
 	decodeRisk,
@@ -154,8 +154,8 @@ const serial = <T>(s: LiveState, f: () => Promise<T>): Promise<T> => {
 
 /** Which minute rows a table keeps: the horizon, and the extra hours. */
 function minuteFilter(s: LiveState, col: string): Sql {
-	const extra = [...s.extraHours].map((h) => new Date(h).toISOString().slice(0, 19).replace('T', ' '));
-	return sql`(${raw(col)} >= ${at(s.minuteFrom)}${extra.length ? sql` OR toStartOfHour(${raw(col)}) IN ${{ 'Array(DateTime)': extra }}` : sql``})`;
+	const extra = [...s.extraHours];
+	return sql`(${raw(col)} >= ${at(s.minuteFrom)}${extra.length ? sql` OR toStartOfHour(${raw(col)}) IN ${starts(extra)}` : sql``})`;
 }
 
 async function readRows(d: Db, t: Table<TxUnit | MilestoneUnit>, where: Sql, final: boolean): Promise<bigint> {
@@ -192,9 +192,9 @@ export async function refreshLive(main: Db): Promise<void> {
 					await readRows(d, t, t.col === 'Minute' ? minuteFilter(s, t.col) : sql`1`, true);
 					t.watermark = BigInt(v);
 				}
-				const [{ v }] = await d.query<{ v: string }>(sql`SELECT toString(max(Version)) AS v FROM sla_tx_minute`);
+				// from the version sla_tx_minute's load started at: what changed since is read again
 				await readFailed(d, s, sql`Outcome = 'failed'`);
-				s.failedWatermark = BigInt(v);
+				s.failedWatermark = s.tables.find((t) => t.name === 'sla_tx_minute')!.watermark;
 				await s.stepMirror.load(d);
 				await s.deadLetterMirror.load(d);
 				s.ready = true;
@@ -232,11 +232,11 @@ export async function refreshLive(main: Db): Promise<void> {
 /** Make the minute rows of these hours available in the step or the dead-letter mirror (a window's edge hours). */
 export async function blockMinutesOf(d: Db, hours: number[], which: 'steps' | 'deadLetters'): Promise<boolean> {
 	const s = state(d);
-	const m = (which === 'steps' ? s.stepMirror : s.deadLetterMirror) as BlockMirror<unknown>;
+	const m = which === 'steps' ? s.stepMirror : s.deadLetterMirror;
 	if (hours.every((h) => m.hours.has(h))) return s.ready;
 	return serial(s, async () => {
 		if (!s.ready) return false;
-		await (which === 'steps' ? s.stepMirror : s.deadLetterMirror).minutesOf(d, hours);
+		await m.minutesOf(d, hours);
 		return true;
 	});
 }
@@ -306,7 +306,7 @@ export async function shortOf(d: Db, flow: string, step: string, minutes: number
 	return serial(s, async () => {
 		const rows = await d.query<Record<string, unknown> & { t: number }>(sql`
 			SELECT toUnixTimestamp(StartMinute) AS t, ${raw(RISK_COLUMNS)} FROM sla_transactions FINAL
-			WHERE Flow = ${{ String: flow }} AND StartMinute IN ${{ 'Array(DateTime)': todo.map((n) => new Date(n * MINUTE).toISOString().slice(0, 19).replace('T', ' ')) }}
+			WHERE Flow = ${{ String: flow }} AND StartMinute IN ${starts(todo.map((n) => n * MINUTE))}
 				AND Outcome IN ('success', '') AND NOT has(Steps, ${{ String: step }})`);
 		for (const n of todo) out.set(n, []);
 		for (const r of rows) out.get((r.t / 60) | 0)!.push(decodeRisk(r));
@@ -335,10 +335,7 @@ export async function minutesOf(d: Db, hours: number[]): Promise<boolean> {
 			for (const t of s.tables) if (t.col === 'Minute') t.level.prune(s.minuteFrom, new Set());
 			s.extraHours.clear();
 		}
-		const ranges = todo.map((h) => sql`(Minute >= ${at(h)} AND Minute < ${at(h + HOUR)})`);
-		let where = ranges[0];
-		for (const r of ranges.slice(1)) where = sql`${where} OR ${r}`;
-		for (const t of s.tables) if (t.col === 'Minute') await readRows(d, t, sql`(${where})`, true);
+		for (const t of s.tables) if (t.col === 'Minute') await readRows(d, t, hourRanges(todo), true);
 		for (const h of todo) s.extraHours.add(h);
 		return true;
 	});
@@ -351,7 +348,8 @@ export async function minutesOf(d: Db, hours: number[]): Promise<boolean> {
  * caller reads ClickHouse).
  */
 export async function forUnits<U>(
-	d: Db,
+	/** makes the minute rows of these hours available (minutesOf, blockMinutesOf); false: they are not */
+	keep: (hours: number[]) => Promise<boolean>,
 	hourLevel: Level<U>,
 	minuteLevel: Level<U>,
 	key: string,
@@ -371,7 +369,7 @@ export async function forUnits<U>(
 			if (u && !u.del) fn(h, HOUR, u);
 		}
 	}
-	if (minuteHours.length && !(await minutesOf(d, minuteHours))) return false;
+	if (minuteHours.length && !(await keep(minuteHours))) return false;
 	const minutes = minuteLevel.of(key);
 	if (!minutes) return true;
 	const [lo, hi] = [(from / MINUTE) | 0, (to / MINUTE) | 0];

@@ -8,7 +8,7 @@ import { db, raw, sql, type Db } from '../db';
 import { specOf } from './aggregates';
 import { ensureFolded, milestonesReady } from './fold';
 import { minuteRanges, toIso } from './kpis';
-import { blockMinutesOf, forUnits, live, type Live, type MilestoneUnit } from './live';
+import { blockMinutesOf, forUnits, live, minutesOf, type Live, type MilestoneUnit } from './live';
 import { addBins, quantiles } from './sketch';
 import type { Window } from './transactions';
 
@@ -140,7 +140,7 @@ async function fromLive(m: Live, specs: MilestoneSpec[], w: Window, bucketSecond
 			if (u.waiting > 0 && u.waitMax < limit) sum.pending += u.waiting;
 			addBins(sum.bins, u.lat);
 		};
-		const ok = await forUnits(d, m.msHour, m.msMinute, `${spec.flow}\x1f${specOf(spec)}`, from, to, [], hoursOk, (t, _len, u) => {
+		const ok = await forUnits((h) => minutesOf(d, h), m.msHour, m.msMinute, `${spec.flow}\x1f${specOf(spec)}`, from, to, [], hoursOk, (t, _len, u) => {
 			if (u.waiting > 0 && u.waitMin < limit && u.waitMax >= limit) straddling = true;
 			add(total, u);
 			if (bucketSeconds > 0) {
@@ -209,25 +209,19 @@ async function deadLettersFromLive(
 	if ([from, to, lo].some((t) => t % 60_000 !== 0)) return false;
 	const hourly = bucketSeconds === 0 || step % HOUR === 0;
 	if (!hourly && to - lo > 2 * HOUR) return false;
-	const whole = (h: number) => hourly && h >= lo && h + HOUR <= to && !(h < from && h + HOUR > from);
-	const edges: number[] = [];
-	for (let h = Math.floor(lo / HOUR) * HOUR; h < to; h += HOUR) if (!whole(h)) edges.push(h);
-	if (!(await blockMinutesOf(d, edges, 'deadLetters'))) return false;
+	const dl = m.deadLetterMirror;
 	for (const [flow, o] of out) {
-		const [hours, minutes] = [m.deadLetterMirror.hour.of(flow), m.deadLetterMirror.minute.of(flow)];
 		const buckets = new Map<number, number>();
-		const add = (t: number, u: { n: number; del: boolean } | undefined) => {
-			if (!u || u.del) return;
+		// hours are split where the periods meet
+		const ok = await forUnits((h) => blockMinutesOf(d, h, 'deadLetters'), dl.hour, dl.minute, flow, lo, to, [from], hourly, (t, _len, u) => {
 			if (t < from) o.previous += u.n;
 			else {
 				o.total += u.n;
 				const b = Math.floor(t / step) * step;
 				buckets.set(b, (buckets.get(b) ?? 0) + u.n);
 			}
-		};
-		for (let h = Math.floor(lo / HOUR) * HOUR; h < to; h += HOUR)
-			if (whole(h)) add(h, hours?.get((h / 60_000) | 0));
-			else for (let n = (Math.max(h, lo) / 60_000) | 0, end = (Math.min(h + HOUR, to) / 60_000) | 0; n < end; n++) add(n * 60_000, minutes?.get(n));
+		});
+		if (!ok) return false;
 		if (bucketSeconds > 0) o.series = [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, n]) => ({ t: new Date(t).toISOString(), n }));
 	}
 	return true;

@@ -10,6 +10,8 @@ import { IngestTokens } from './auth/ingest-tokens';
 import { bindGrpc, createGrpcServer } from './grpc/server';
 import { createHttpServer } from './http/server';
 import type { IngestContext } from './ingest';
+import { Interpreter } from './interpret';
+import { followInterpretation, loadInterpretation } from '../src/lib/server/interpret/versions';
 import { Metrics } from './metrics';
 import { Writer } from './writer';
 
@@ -27,7 +29,10 @@ export async function startCollector(opts: { config: Config; db: Db; log?: (msg:
 	const log = opts.log ?? ((m: string) => console.warn(m));
 	const metrics = new Metrics();
 	const writer = new Writer(db, config, metrics, log);
-	const ctx: IngestContext = { writer, metrics, retryAfterSeconds: config.retryAfterSeconds, stopping: false };
+	// the rule set: the newest saved version (else config/interpretation.yaml), the catalogue, the aliases
+	await loadInterpretation(db);
+	const unfollow = followInterpretation(db, (msg, v) => log(`${msg} (version ${v})`));
+	const ctx: IngestContext = { writer, metrics, retryAfterSeconds: config.retryAfterSeconds, stopping: false, interpreter: new Interpreter() };
 	const tokens = config.ingestAuth ? new IngestTokens(db) : null;
 	const deps = { ctx, maxBodyBytes: config.maxBodyBytes, tokens, log };
 
@@ -56,6 +61,7 @@ export async function startCollector(opts: { config: Config; db: Db; log?: (msg:
 		shutdown() {
 			stopped ??= (async () => {
 				ctx.stopping = true;
+				unfollow();
 				// Requests already decoded are in the writer: insert them, answer them, then close.
 				await writer.flush();
 				writer.close();

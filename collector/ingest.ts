@@ -3,9 +3,11 @@
  * both call this, so both use the same decoders and the same answers.
  */
 import { DecodeError, UnavailableError } from './errors';
+import type { Interpreter } from './interpret';
 import type { Metrics, SignalName } from './metrics';
 import { decodeLogsJson, decodeLogsProto } from './signals/logs';
 import { exportResponse, type Encoding } from './signals/response';
+import type { AttributeCapture } from './signals/proto-attributes';
 import type { RowSink } from './signals/rows';
 import { decodeTracesJson, decodeTracesProto } from './signals/traces';
 import type { Writer } from './writer';
@@ -16,11 +18,20 @@ export interface IngestContext {
 	retryAfterSeconds: number;
 	/** set by shutdown(): new requests get 503 */
 	stopping: boolean;
+	/** the interpretation layer (absent: rows are stored as sent) */
+	interpreter?: Interpreter;
 }
 
-/** Decode a request body to rows; throws DecodeError only. */
-export function decode(signal: SignalName, enc: Encoding, body: Buffer): RowSink {
-	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body) : decodeLogsProto(body);
+/** Decode a request body to rows; throws DecodeError only. With an interpreter, rows carry derived facts. */
+export function decode(signal: SignalName, enc: Encoding, body: Buffer, interpreter?: Interpreter): RowSink {
+	const capture = interpreter?.capture() ?? null;
+	const sink = decodeBody(signal, enc, body, capture);
+	if (capture && interpreter) interpreter.apply(sink);
+	return sink;
+}
+
+function decodeBody(signal: SignalName, enc: Encoding, body: Buffer, capture: AttributeCapture | null): RowSink {
+	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body, capture) : decodeLogsProto(body, capture);
 	let parsed: unknown;
 	try {
 		const text = body.toString('utf8');
@@ -29,13 +40,13 @@ export function decode(signal: SignalName, enc: Encoding, body: Buffer): RowSink
 	} catch (e) {
 		throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
 	}
-	return signal === 'traces' ? decodeTracesJson(parsed) : decodeLogsJson(parsed);
+	return signal === 'traces' ? decodeTracesJson(parsed, capture) : decodeLogsJson(parsed, capture);
 }
 
 /** Handle one export: resolves with the Export*ServiceResponse body once the rows are stored. */
 export async function ingest(ctx: IngestContext, signal: SignalName, enc: Encoding, body: Buffer): Promise<Buffer> {
 	if (ctx.stopping) throw new UnavailableError('the collector is shutting down', ctx.retryAfterSeconds);
-	const sink = decode(signal, enc, body);
+	const sink = decode(signal, enc, body, ctx.interpreter);
 	const c = ctx.metrics.signals[signal];
 	const rows = sink.count;
 	c.received += rows + sink.rejected;

@@ -11,6 +11,8 @@ export interface ResourceInfo {
 	serviceName: string;
 	/** JSON object text of the attributes */
 	attributes: string;
+	/** the attributes as text values (what interpretation rules read as resource:<name>) */
+	values: Record<string, string>;
 }
 export interface ScopeInfo {
 	name: string;
@@ -18,7 +20,7 @@ export interface ScopeInfo {
 	attributes: string;
 }
 
-export const EMPTY_RESOURCE: ResourceInfo = { serviceName: '', attributes: '{}' };
+export const EMPTY_RESOURCE: ResourceInfo = { serviceName: '', attributes: '{}', values: {} };
 export const EMPTY_SCOPE: ScopeInfo = { name: '', version: '', attributes: '{}' };
 
 /** Attributes (repeated KeyValue at field `field`) of the message ending at `end` as JSON object text. */
@@ -42,10 +44,12 @@ function attributesAt(r: Reader, end: number, field: number, onKey?: (k: string,
 
 export function decodeResource(r: Reader, end: number): ResourceInfo {
 	let serviceName = '';
+	const values: Record<string, string> = {};
 	const attributes = attributesAt(r, end, 1, (k, v) => {
 		if (k === 'service.name') serviceName = v;
+		values[k] = v;
 	});
-	return { serviceName, attributes };
+	return { serviceName, attributes, values };
 }
 
 export function decodeScope(r: Reader, end: number): ScopeInfo {
@@ -91,7 +95,8 @@ export function jsonResource(v: unknown): ResourceInfo {
 		const a = obj(kv, 'KeyValue');
 		if (a.key === 'service.name') serviceName = jsonString(obj(a.value, 'AnyValue').stringValue, 'stringValue');
 	}
-	return { serviceName, attributes: jsonAttributesObject(o.attributes) };
+	const attributes = jsonAttributesObject(o.attributes);
+	return { serviceName, attributes, values: JSON.parse(attributes) as Record<string, string> };
 }
 
 export function jsonScope(v: unknown): ScopeInfo {

@@ -5,7 +5,8 @@
  */
 import { anyValueText } from './any-value';
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
-import { EVENT_NAME, writeAttributes } from './proto-attributes';
+import { emptyItem } from '../../src/lib/server/interpret/facts';
+import { EVENT_NAME, WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink } from './rows';
 import { expectWire, Reader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
@@ -14,8 +15,9 @@ function suffixOf(res: ResourceInfo, resUrl: string, scope: ScopeInfo, scopeUrl:
 	return Buffer.from(',' + q(res.serviceName) + ',' + q(resUrl) + ',' + res.attributes + ',' + q(scopeUrl) + ',' + q(scope.name) + ',' + q(scope.version) + ',' + scope.attributes + ']\n');
 }
 
-export function decodeLogsProto(buf: Buffer): RowSink {
-	const sink = new RowSink();
+/** With a capture, each record's interpretation input is collected too (sink.items). */
+export function decodeLogsProto(buf: Buffer, capture: AttributeCapture | null = null): RowSink {
+	const sink = new RowSink(capture);
 	const w = (sink.writer = new RowWriter(Math.max(4096, buf.length * 2)));
 	const r = new Reader(buf, 0, buf.length);
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
@@ -83,7 +85,8 @@ function scopeLogs(r: Reader, end: number, res: ResourceInfo, resUrl: string, w:
 		} else r.skip(t);
 	}
 	const suffix = suffixOf(res, resUrl, scope, url);
-	for (let i = 0; i < records.length; i += 2) logRecord(r, records[i], records[i + 1], suffix, w, sink);
+	const origin: Origin = { service: res.serviceName, resource: res.values, scope: scope.name };
+	for (let i = 0; i < records.length; i += 2) logRecord(r, records[i], records[i + 1], suffix, origin, w, sink);
 	r.end = outer;
 }
 
@@ -94,7 +97,13 @@ function recordTime(time: bigint, observed: bigint): bigint {
 	return BigInt(Date.now()) * 1_000_000n;
 }
 
-function logRecord(r: Reader, start: number, end: number, suffix: Buffer, w: RowWriter, sink: RowSink): void {
+interface Origin {
+	service: string;
+	resource: Record<string, string>;
+	scope: string;
+}
+
+function logRecord(r: Reader, start: number, end: number, suffix: Buffer, origin: Origin, w: RowWriter, sink: RowSink): void {
 	const b = r.buf;
 	const outer = r.end;
 	r.pos = start;
@@ -176,23 +185,47 @@ function logRecord(r: Reader, start: number, end: number, suffix: Buffer, w: Row
 	w.ascii(',' + (flags & 0xff) + ',');
 	w.jsonBytes(b, sevS, sevE);
 	w.ascii(',' + (severity & 0xff) + ',');
+	const capture = sink.capture;
+	let bodyText = '';
 	if (bodyS < 0) w.ascii('""');
-	else if (b[bodyS] === 0x0a && bodyS + 1 < bodyE && b[bodyS + 1] < 0x80 && bodyS + 2 + b[bodyS + 1] === bodyE) w.jsonBytes(b, bodyS + 2, bodyE);
-	else {
+	else if (b[bodyS] === 0x0a && bodyS + 1 < bodyE && b[bodyS + 1] < 0x80 && bodyS + 2 + b[bodyS + 1] === bodyE) {
+		w.jsonBytes(b, bodyS + 2, bodyE);
+		if (capture) bodyText = b.toString('utf8', bodyS + 2, bodyE);
+	} else {
 		r.pos = bodyS;
-		w.jsonString(anyValueText(r, bodyE));
+		bodyText = anyValueText(r, bodyE);
+		w.jsonString(bodyText);
 	}
 	w.ascii(',{');
 	EVENT_NAME.start = -1;
-	writeAttributes(r, w, start, end, 6);
+	const item = capture
+		? emptyItem({
+				signal: 'log',
+				traceId: tidLen === 0 || allZero(b, tidS, tidE) ? '' : b.toString('hex', tidS, tidE),
+				spanId: sidLen === 0 || allZero(b, sidS, sidE) ? '' : b.toString('hex', sidS, sidE),
+				service: origin.service,
+				resource: origin.resource,
+				scope: origin.scope,
+				body: bodyText
+			})
+		: null;
+	if (item) {
+		writeAttributes(r, w, start, end, 6, capture!, item.attrs);
+		sink.cut(w.pos, WRITTEN.members > 0);
+	} else writeAttributes(r, w, start, end, 6);
 	w.ascii('},');
-	if (evE > evS) w.jsonBytes(b, evS, evE);
-	else if (EVENT_NAME.start >= 0) {
+	if (evE > evS) {
+		w.jsonBytes(b, evS, evE);
+		if (item) item.eventName = b.toString('utf8', evS, evE);
+	} else if (EVENT_NAME.start >= 0) {
 		// the `event.name` attribute (the convention before LogRecord.event_name existed)
 		r.pos = EVENT_NAME.start;
 		r.end = EVENT_NAME.end;
-		w.jsonString(anyValueText(r, EVENT_NAME.end));
+		const text = anyValueText(r, EVENT_NAME.end);
+		w.jsonString(text);
+		if (item) item.eventName = text;
 	} else w.ascii('""');
+	if (item) sink.items.push(item);
 	w.ensure(suffix.length);
 	w.pos += suffix.copy(w.buf, w.pos);
 	w.rows++;

@@ -7,7 +7,10 @@
  */
 import { jsonAnyValueText, jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
 import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
+import { emptyItem } from '../../src/lib/server/interpret/facts';
+import type { AttributeCapture } from './proto-attributes';
 import { idOrEmpty, jsonEnum, q, RowSink } from './rows';
+import { capturedAttributes } from './traces';
 
 export const LOG_COLUMNS = [
 	'Timestamp', 'TraceId', 'SpanId', 'TraceFlags', 'SeverityText', 'SeverityNumber', 'Body', 'LogAttributes', 'EventName',
@@ -36,16 +39,18 @@ export { decodeLogsProto } from './logs-proto';
 
 // ---- OTLP/JSON --------------------------------------------------------------------------------
 
-export function decodeLogsJson(body: unknown): RowSink {
-	const sink = new RowSink();
+export function decodeLogsJson(body: unknown, capture: AttributeCapture | null = null): RowSink {
+	const sink = new RowSink(capture);
 	for (const rl of list(obj(body, 'request').resourceLogs, 'resourceLogs')) {
 		const o = obj(rl, 'ResourceLogs');
 		const res = jsonResource(o.resource);
 		const resUrl = jsonString(o.schemaUrl, 'schemaUrl');
 		for (const sl of list(o.scopeLogs, 'scopeLogs')) {
 			const so = obj(sl, 'ScopeLogs');
-			const suffix = suffixOf(res, resUrl, jsonScope(so.scope), jsonString(so.schemaUrl, 'schemaUrl'));
-			for (const lr of list(so.logRecords, 'logRecords')) jsonRecord(obj(lr, 'LogRecord'), suffix, sink);
+			const scope = jsonScope(so.scope);
+			const suffix = suffixOf(res, resUrl, scope, jsonString(so.schemaUrl, 'schemaUrl'));
+			const origin = { service: res.serviceName, resource: res.values, scope: scope.name };
+			for (const lr of list(so.logRecords, 'logRecords')) jsonRecord(obj(lr, 'LogRecord'), suffix, origin, sink);
 		}
 	}
 	return sink;
@@ -55,13 +60,13 @@ function jsonTime(v: unknown, what: string): bigint {
 	return v === undefined || v === null ? 0n : BigInt(jsonInt64Text(v, what));
 }
 
-function jsonRecord(o: Record<string, unknown>, suffix: string, sink: RowSink): void {
+function jsonRecord(o: Record<string, unknown>, suffix: string, origin: { service: string; resource: Record<string, string>; scope: string }, sink: RowSink): void {
 	const time = jsonTime(o.timeUnixNano, 'timeUnixNano');
 	const observed = jsonTime(o.observedTimeUnixNano, 'observedTimeUnixNano');
 	const severityNumber = jsonEnum(o.severityNumber, 'severity');
 	const severityText = jsonString(o.severityText, 'severityText');
 	const body = o.body === undefined || o.body === null ? '' : jsonAnyValueText(o.body);
-	const attrs = jsonAttributesObject(o.attributes);
+	let attrs = jsonAttributesObject(o.attributes);
 	const flags = o.flags === undefined || o.flags === null ? 0 : Number(jsonInt64Text(o.flags, 'flags'));
 	const traceId = jsonHex(o.traceId);
 	const spanId = jsonHex(o.spanId);
@@ -76,7 +81,14 @@ function jsonRecord(o: Record<string, unknown>, suffix: string, sink: RowSink): 
 		(traceId === null || spanId === null ? 'traceId and spanId must be hex' : idsProblem(traceId, spanId)) ||
 		(severityNumber < 0 ? 'severityNumber must be a SeverityNumber' : '');
 	if (problem) return sink.reject(`log record: ${problem}`);
-	sink.rows.push(
-		'["' + recordTime(time, observed) + '","' + idOrEmpty(traceId ?? '') + '","' + idOrEmpty(spanId ?? '') + '",' + (flags & 0xff) + ',' + q(severityText) + ',' + (severityNumber & 0xff) + ',' + q(body) + ',' + attrs + ',' + q(eventName) + suffix
-	);
+	const head = '["' + recordTime(time, observed) + '","' + idOrEmpty(traceId ?? '') + '","' + idOrEmpty(spanId ?? '') + '",' + (flags & 0xff) + ',' + q(severityText) + ',' + (severityNumber & 0xff) + ',' + q(body) + ',';
+	if (sink.capture) {
+		const captured = capturedAttributes(attrs);
+		attrs = captured.text;
+		sink.cut(head.length + attrs.length - 1, attrs !== '{}');
+		sink.items.push(
+			emptyItem({ signal: 'log', traceId: idOrEmpty(traceId ?? ''), spanId: idOrEmpty(spanId ?? ''), ...origin, attrs: captured.values, body, eventName })
+		);
+	}
+	sink.rows.push(head + attrs + ',' + q(eventName) + suffix);
 }

@@ -10,12 +10,43 @@ import { expectWire, type Reader, WIRE_LEN } from './wire';
 export const EVENT_NAME = { start: -1, end: -1 };
 const EVENT_NAME_KEY = Buffer.from('event.name');
 
-/** The members of a JSON object for the KeyValue fields numbered `field` in [start, end). */
-export function writeAttributes(r: Reader, w: RowWriter, start: number, end: number, field: number): void {
+/**
+ * What the interpretation layer reads of a span's or record's attributes: the keys its rules name
+ * and every `integration.*` key, as text. Keys are filtered by length before a string is made, so
+ * attributes no rule reads cost a table lookup.
+ */
+export class AttributeCapture {
+	private lengths = new Uint8Array(256);
+	constructor(private wanted: Set<string>) {
+		for (const k of wanted) if (k.length < 256) this.lengths[k.length] = 1;
+	}
+	/** the key at [s, e) if it is wanted, else null */
+	key(b: Buffer, s: number, e: number): string | null {
+		const n = e - s;
+		if (n > 12 && b[s] === 0x69 && b[s + 11] === 0x2e && b.compare(INTEGRATION, 0, 12, s, s + 12) === 0) return b.toString('utf8', s, e);
+		if (n >= 256 || this.lengths[n] === 0) return null;
+		const k = b.toString('utf8', s, e);
+		return this.wanted.has(k) ? k : null;
+	}
+}
+
+const INTEGRATION = Buffer.from('integration.');
+
+/** `syncscope.` — attributes only the collector writes; incoming ones are dropped. */
+const RESERVED = Buffer.from('syncscope.');
+
+/** The result of writing an attribute map: how many members were written. */
+export const WRITTEN = { members: 0 };
+
+/**
+ * The members of a JSON object for the KeyValue fields numbered `field` in [start, end). With
+ * `into`, wanted attributes are also collected as text and reserved `syncscope.*` keys are dropped.
+ */
+export function writeAttributes(r: Reader, w: RowWriter, start: number, end: number, field: number, capture?: AttributeCapture, into?: Record<string, string>): void {
 	const outer = r.end;
 	r.pos = start;
 	r.end = end;
-	let first = true;
+	let members = 0;
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
 		if (t >>> 3 !== field) {
 			r.skip(t);
@@ -23,13 +54,51 @@ export function writeAttributes(r: Reader, w: RowWriter, start: number, end: num
 		}
 		expectWire(t, WIRE_LEN, 'attributes');
 		const kvEnd = r.sub();
-		if (!first) w.byte(0x2c);
-		first = false;
-		writeKeyValue(r, w, r.pos, kvEnd);
+		const kvStart = r.pos;
+		if (capture && into && captureKeyValue(r, kvStart, kvEnd, capture, into)) {
+			r.pos = kvEnd;
+			r.end = end;
+			continue;
+		}
+		if (members > 0) w.byte(0x2c);
+		members++;
+		writeKeyValue(r, w, kvStart, kvEnd);
 		r.pos = kvEnd;
 		r.end = end;
 	}
+	WRITTEN.members = members;
 	r.end = outer;
+}
+
+/** Collect a wanted KeyValue into `into`; true when the key is reserved (the caller drops it). */
+function captureKeyValue(r: Reader, start: number, end: number, capture: AttributeCapture, into: Record<string, string>): boolean {
+	const b = r.buf;
+	r.pos = start;
+	r.end = end;
+	let keyS = 0, keyE = 0, valS = -1, valE = -1;
+	for (let t = r.tag(); t !== 0; t = r.tag()) {
+		const f = t >>> 3;
+		if (f === 1) {
+			expectWire(t, WIRE_LEN, 'KeyValue.key');
+			keyE = r.sub();
+			keyS = r.pos;
+			r.pos = keyE;
+		} else if (f === 2) {
+			expectWire(t, WIRE_LEN, 'KeyValue.value');
+			valE = r.sub();
+			valS = r.pos;
+			r.pos = valE;
+		} else r.skip(t);
+	}
+	if (keyE - keyS > 10 && b[keyS] === 0x73 && b.compare(RESERVED, 0, 10, keyS, keyS + 10) === 0) return true;
+	const key = capture.key(b, keyS, keyE);
+	if (key === null) return false;
+	if (valS < 0) into[key] = '';
+	else {
+		r.pos = valS;
+		into[key] = anyValueText(r, valE);
+	}
+	return false;
 }
 
 /** `"key":"value"` of one KeyValue message; string values are copied, others rendered as text. */

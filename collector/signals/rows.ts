@@ -3,6 +3,8 @@
  * per-item rejections that become the response's partial_success
  * (https://opentelemetry.io/docs/specs/otlp/#partial-success).
  */
+import type { Item } from '../../src/lib/server/interpret/facts';
+import type { AttributeCapture } from './proto-attributes';
 import type { RowWriter } from './row-writer';
 
 export interface DecodedRows {
@@ -23,6 +25,45 @@ export class RowSink implements DecodedRows {
 	writer: RowWriter | null = null;
 	rejected = 0;
 	private firstError = '';
+	/** with a capture: what the interpretation layer reads of each row, and where its facts go */
+	readonly capture: AttributeCapture | null;
+	items: Item[] = [];
+	/** per row: offset of the attribute map's closing brace (bytes in writer, chars in rows[i]) */
+	private cuts: number[] = [];
+	/** per row: the map already has members (derived ones follow a comma) */
+	private filled: boolean[] = [];
+
+	constructor(capture: AttributeCapture | null = null) {
+		this.capture = capture;
+	}
+
+	/** Record where the current row's attribute map ends. */
+	cut(offset: number, filled: boolean): void {
+		this.cuts.push(offset);
+		this.filled.push(filled);
+	}
+
+	/** Insert each row's derived attribute members (`"k":"v",…`, '' for none) before its map's closing brace. */
+	insertMembers(members: string[]): void {
+		if (!members.some((m) => m.length > 0)) return;
+		const sep = (i: number) => (members[i] && this.filled[i] ? ',' : '');
+		if (!this.writer) {
+			this.rows = this.rows.map((row, i) => (members[i] ? row.slice(0, this.cuts[i]) + sep(i) + members[i] + row.slice(this.cuts[i]) : row));
+			return;
+		}
+		const w = this.writer;
+		const parts: Buffer[] = [];
+		let from = 0;
+		for (let i = 0; i < members.length; i++) {
+			if (!members[i]) continue;
+			parts.push(w.buf.subarray(from, this.cuts[i]), Buffer.from(sep(i) + members[i]));
+			from = this.cuts[i];
+		}
+		parts.push(w.buf.subarray(from, w.pos));
+		const joined = Buffer.concat(parts);
+		w.buf = joined;
+		w.pos = joined.length;
+	}
 
 	body(): Buffer {
 		return this.writer ? this.writer.body() : Buffer.from(this.rows.join(''));

@@ -7,7 +7,9 @@
  * Values match the string decoder in traces.ts (checked by the property tests).
  */
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
-import { writeAttributes } from './proto-attributes';
+import { emptyItem, type Item } from '../../src/lib/server/interpret/facts';
+import { readKeyValue, KV } from './any-value';
+import { WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink, SPAN_KINDS, STATUS_CODES } from './rows';
 import { expectWire, Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
@@ -16,8 +18,9 @@ function suffixOf(res: ResourceInfo, scope: ScopeInfo): Buffer {
 	return Buffer.from(',' + q(res.serviceName) + ',' + res.attributes + ',' + q(scope.name) + ',' + q(scope.version) + ']\n');
 }
 
-export function decodeTracesProto(buf: Buffer): RowSink {
-	const sink = new RowSink();
+/** With a capture, each span's interpretation input is collected too (sink.items). */
+export function decodeTracesProto(buf: Buffer, capture: AttributeCapture | null = null): RowSink {
+	const sink = new RowSink(capture);
 	const w = (sink.writer = new RowWriter(Math.max(4096, buf.length * 2)));
 	const r = new Reader(buf, 0, buf.length);
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
@@ -77,11 +80,18 @@ function scopeSpans(r: Reader, end: number, res: ResourceInfo, w: RowWriter, sin
 		} else r.skip(t);
 	}
 	const suffix = suffixOf(res, scope);
-	for (let i = 0; i < spans.length; i += 2) span(r, spans[i], spans[i + 1], suffix, w, sink);
+	const origin: Origin = { service: res.serviceName, resource: res.values, scope: scope.name };
+	for (let i = 0; i < spans.length; i += 2) span(r, spans[i], spans[i + 1], suffix, origin, w, sink);
 	r.end = outer;
 }
 
-function span(r: Reader, start: number, end: number, suffix: Buffer, w: RowWriter, sink: RowSink): void {
+interface Origin {
+	service: string;
+	resource: Record<string, string>;
+	scope: string;
+}
+
+function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Origin, w: RowWriter, sink: RowSink): void {
 	const b = r.buf;
 	const outer = r.end;
 	r.pos = start;
@@ -205,7 +215,26 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, w: RowWrite
 	w.byte(0x2c);
 	w.jsonBytes(b, nameS, nameE);
 	w.ascii(',"' + (SPAN_KINDS[kind] ?? '') + '",{');
-	writeAttributes(r, w, start, end, 9);
+	const capture = sink.capture;
+	if (capture) {
+		const item = emptyItem({
+			traceId: b.toString('hex', tidS, tidE),
+			spanId: b.toString('hex', sidS, sidE),
+			parentSpanId: parE === parS || allZero(b, parS, parE) ? '' : b.toString('hex', parS, parE),
+			name: b.toString('utf8', nameS, nameE),
+			kind: SPAN_KINDS[kind] ?? '',
+			status: STATUS_CODES[code] ?? '',
+			statusMessage: b.toString('utf8', msgS, msgE),
+			service: origin.service,
+			resource: origin.resource,
+			scope: origin.scope
+		});
+		writeAttributes(r, w, start, end, 9, capture, item.attrs);
+		sink.cut(w.pos, WRITTEN.members > 0);
+		if (events) item.events = exceptionEvents(r, start, end);
+		if (links) item.links = linkIds(r, start, end);
+		sink.items.push(item);
+	} else writeAttributes(r, w, start, end, 9);
 	w.ascii('},' + (t1 - t0) + ',"' + (STATUS_CODES[code] ?? '') + '",');
 	w.jsonBytes(b, msgS, msgE);
 	for (let col = 0; col < 3; col++) {
@@ -222,6 +251,73 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, w: RowWrite
 	w.pos += suffix.copy(w.buf, w.pos);
 	w.rows++;
 	r.end = outer;
+}
+
+/** The span's `exception` events with their attributes (what failure facts read). */
+function exceptionEvents(r: Reader, start: number, end: number): Item['events'] {
+	const out: Item['events'] = [];
+	r.pos = start;
+	r.end = end;
+	for (let t = r.tag(); t !== 0; t = r.tag()) {
+		if (t >>> 3 !== 11) {
+			r.skip(t);
+			continue;
+		}
+		const evEnd = r.sub();
+		r.end = evEnd;
+		let name = '';
+		const attrs: Record<string, string> = {};
+		for (let u = r.tag(); u !== 0; u = r.tag()) {
+			const f = u >>> 3;
+			if (f === 2) {
+				expectWire(u, WIRE_LEN, 'Event.name');
+				name = r.string();
+			} else if (f === 3) {
+				expectWire(u, WIRE_LEN, 'Event.attributes');
+				const e = r.sub();
+				readKeyValue(r, e);
+				attrs[KV.key] = KV.value;
+				r.pos = e;
+			} else r.skip(u);
+		}
+		if (name === 'exception') out.push({ name, attrs });
+		r.pos = evEnd;
+		r.end = end;
+	}
+	return out;
+}
+
+/** The span's links as hex ids (shared facts follow links across traces). */
+function linkIds(r: Reader, start: number, end: number): Item['links'] {
+	const b = r.buf;
+	const out: Item['links'] = [];
+	r.pos = start;
+	r.end = end;
+	for (let t = r.tag(); t !== 0; t = r.tag()) {
+		if (t >>> 3 !== 13) {
+			r.skip(t);
+			continue;
+		}
+		const lnEnd = r.sub();
+		r.end = lnEnd;
+		let traceId = '';
+		let spanId = '';
+		for (let u = r.tag(); u !== 0; u = r.tag()) {
+			const f = u >>> 3;
+			if (f === 1 || f === 2) {
+				expectWire(u, WIRE_LEN, 'Link field');
+				const e = r.sub();
+				const hex = b.toString('hex', r.pos, e);
+				if (f === 1) traceId = hex;
+				else spanId = hex;
+				r.pos = e;
+			} else r.skip(u);
+		}
+		out.push({ traceId, spanId });
+		r.pos = lnEnd;
+		r.end = end;
+	}
+	return out;
 }
 
 /** Events.Timestamp (0), Events.Name (1) or Events.Attributes (2) of the span in [start, end). */

@@ -7,6 +7,8 @@
  */
 import { jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
 import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
+import { emptyItem } from '../../src/lib/server/interpret/facts';
+import type { AttributeCapture } from './proto-attributes';
 import { idOrEmpty, jsonEnum, q, RowSink, SPAN_KINDS, spanIdProblem, STATUS_CODES, traceIdProblem } from './rows';
 
 /** Column order of the rows the decoders produce (per-span columns first, then resource/scope). */
@@ -27,15 +29,17 @@ export { decodeTracesProto } from './traces-proto';
 
 // ---- OTLP/JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding) -------------
 
-export function decodeTracesJson(body: unknown): RowSink {
-	const sink = new RowSink();
+export function decodeTracesJson(body: unknown, capture: AttributeCapture | null = null): RowSink {
+	const sink = new RowSink(capture);
 	for (const rs of list(obj(body, 'request').resourceSpans, 'resourceSpans')) {
 		const o = obj(rs, 'ResourceSpans');
 		const res = jsonResource(o.resource);
 		for (const ss of list(o.scopeSpans, 'scopeSpans')) {
 			const so = obj(ss, 'ScopeSpans');
-			const suffix = suffixOf(res, jsonScope(so.scope));
-			for (const sp of list(so.spans, 'spans')) jsonSpan(obj(sp, 'Span'), suffix, sink);
+			const scope = jsonScope(so.scope);
+			const suffix = suffixOf(res, scope);
+			const origin = { service: res.serviceName, resource: res.values, scope: scope.name };
+			for (const sp of list(so.spans, 'spans')) jsonSpan(obj(sp, 'Span'), suffix, origin, sink);
 		}
 	}
 	return sink;
@@ -45,7 +49,16 @@ function jsonTime(v: unknown, what: string): bigint {
 	return v === undefined || v === null ? 0n : BigInt(jsonInt64Text(v, what));
 }
 
-function jsonSpan(s: Record<string, unknown>, suffix: string, sink: RowSink): void {
+/** Drop reserved `syncscope.*` keys from an attribute object's text; returns the text and its values. */
+export function capturedAttributes(text: string): { text: string; values: Record<string, string> } {
+	const values = JSON.parse(text) as Record<string, string>;
+	const reserved = Object.keys(values).filter((k) => k.startsWith('syncscope.'));
+	if (reserved.length === 0) return { text, values };
+	for (const k of reserved) delete values[k];
+	return { text: '{' + Object.entries(values).map(([k, v]) => q(k) + ':' + q(v)).join(',') + '}', values };
+}
+
+function jsonSpan(s: Record<string, unknown>, suffix: string, origin: { service: string; resource: Record<string, string>; scope: string }, sink: RowSink): void {
 	const traceId = jsonHex(s.traceId);
 	const spanId = jsonHex(s.spanId);
 	const parent = jsonHex(s.parentSpanId);
@@ -68,18 +81,42 @@ function jsonSpan(s: Record<string, unknown>, suffix: string, sink: RowSink): vo
 	// Names, attributes and messages are decoded even for a rejected span: a wrong type is a 400.
 	const name = jsonString(s.name, 'name');
 	const traceState = jsonString(s.traceState, 'traceState');
-	const attrs = jsonAttributesObject(s.attributes);
+	let attrs = jsonAttributesObject(s.attributes);
 	const statusMessage = jsonString(status.message, 'status.message');
 	const evTimes = events.map((e) => '"' + jsonTime(e.timeUnixNano, 'timeUnixNano') + '"').join(',');
 	const evNames = events.map((e) => q(jsonString(e.name, 'event.name'))).join(',');
-	const evAttrs = events.map((e) => jsonAttributesObject(e.attributes)).join(',');
+	const evAttrList = events.map((e) => jsonAttributesObject(e.attributes));
+	const evAttrs = evAttrList.join(',');
 	const lnAttrs = links.map((l) => jsonAttributesObject(l.attributes)).join(',');
 	const lnState = links.map((l) => q(jsonString(l.traceState, 'link.traceState'))).join(',');
 	if (problem) return sink.reject(`span ${spanId || '?'}: ${problem}`);
 	const lnTrace = linkIds.map(([a]) => '"' + idOrEmpty(a ?? '') + '"').join(',');
 	const lnSpan = linkIds.map(([, b]) => '"' + idOrEmpty(b ?? '') + '"').join(',');
+	const head = '["' + start + '","' + traceId + '","' + spanId + '","' + idOrEmpty(parent ?? '') + '",' + q(traceState) + ',' + q(name) + ',"' + (SPAN_KINDS[kind] ?? '') + '",';
+	if (sink.capture) {
+		const captured = capturedAttributes(attrs);
+		attrs = captured.text;
+		sink.cut(head.length + attrs.length - 1, attrs !== '{}');
+		sink.items.push(
+			emptyItem({
+				traceId: traceId ?? '',
+				spanId: spanId ?? '',
+				parentSpanId: idOrEmpty(parent ?? ''),
+				name,
+				kind: SPAN_KINDS[kind] ?? '',
+				status: STATUS_CODES[statusCode] ?? '',
+				statusMessage,
+				...origin,
+				attrs: captured.values,
+				events: events
+					.map((e, i) => ({ name: jsonString(e.name, 'event.name'), attrs: JSON.parse(evAttrList[i]) as Record<string, string> }))
+					.filter((e) => e.name === 'exception'),
+				links: linkIds.map(([a, b]) => ({ traceId: a ?? '', spanId: b ?? '' }))
+			})
+		);
+	}
 	sink.rows.push(
-		'["' + start + '","' + traceId + '","' + spanId + '","' + idOrEmpty(parent ?? '') + '",' + q(traceState) + ',' + q(name) + ',"' + (SPAN_KINDS[kind] ?? '') + '",' + attrs + ',' + (stop - start) + ',"' + (STATUS_CODES[statusCode] ?? '') + '",' + q(statusMessage) +
+		head + attrs + ',' + (stop - start) + ',"' + (STATUS_CODES[statusCode] ?? '') + '",' + q(statusMessage) +
 			',[' + evTimes + '],[' + evNames + '],[' + evAttrs + '],[' + lnTrace + '],[' + lnSpan + '],[' + lnState + '],[' + lnAttrs + ']' + suffix
 	);
 }

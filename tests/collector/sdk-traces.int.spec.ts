@@ -149,13 +149,19 @@ describe.each([
 			lnAttrs: [{ 'link.kind': 'follows' }]
 		});
 		expect(parent.SpanId).toBe(spans.find((s) => s.name === `op-${tag}`)!.spanContext().spanId);
+		// what was sent, as sent, plus the facts the interpretation layer derived (and by which rule)
 		expect(parent.SpanAttributes).toEqual({
 			'integration.correlation_id': `SO-${tag}`,
 			'int.attr': '42',
 			'double.attr': '1.5',
 			'bool.attr': 'true',
 			'arr.attr': '["a","b"]',
-			'quote.attr': 'say "hi" \\ \n'
+			'quote.attr': 'say "hi" \\ \n',
+			'integration.outcome': 'failed',
+			'integration.error.class': 'transport',
+			'integration.error.code': 'Timeout',
+			'integration.error.message': 'ERP rejected the order',
+			'syncscope.derived': 'outcome=semconv.exception,error.class=semconv.exception,error.code=semconv.exception,error.message=semconv.exception'
 		});
 		expect(parent.ResourceAttributes).toMatchObject({ 'service.name': `svc-${tag}`, 'deployment.environment': 'test', 'host.cpus': '2' });
 		expect(child).toMatchObject({
@@ -169,6 +175,8 @@ describe.each([
 			evNames: [],
 			lnTrace: []
 		});
+		// the trace's correlation ID reaches the untagged child
+		expect(child.SpanAttributes).toEqual({ 'integration.correlation_id': `SO-${tag}`, 'syncscope.derived': 'correlation_id=trace' });
 	});
 });
 
@@ -178,8 +186,8 @@ describe('the trace-id lookup table and business keys', () => {
 			sql`SELECT count() AS n FROM otel_traces_trace_id_ts WHERE TraceId = '0af7651916cd43dd8448eb211c80319c'`
 		);
 		expect(ids[0].n).toBeGreaterThan(0);
-		const keys = await h.t.db.query<{ KeyValue: string; ServiceName: string; Signal: string }>(
-			sql`SELECT KeyValue, ServiceName, Signal FROM business_key_index WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
+		const keys = await h.t.db.query<{ KeyValue: string }>(
+			sql`SELECT DISTINCT KeyValue FROM business_key_index WHERE KeyName = 'correlation_id' ORDER BY KeyValue`
 		);
 		expect(keys.map((k) => k.KeyValue)).toEqual(['SO-grpc', 'SO-grpc-gzip', 'SO-json', 'SO-json-gzip', 'SO-proto', 'SO-proto-gzip']);
 	});

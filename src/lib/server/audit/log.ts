@@ -13,7 +13,7 @@ export interface AuditInput {
 	actor: string;
 	role: string;
 	action: string;
-	subjectType: 'exception' | 'runbook' | 'endpoint' | 'allowlist' | 'flow_catalogue' | 'ingest_source';
+	subjectType: 'exception' | 'runbook' | 'endpoint' | 'allowlist' | 'flow_catalogue' | 'ingest_source' | 'interpretation';
 	subjectId: string;
 	businessKey?: string;
 	fromState?: string;

@@ -1,7 +1,9 @@
 /**
- * The business-key index's materialized views, generated from the telemetry contract plus the
- * configured aliases (SYNCSCOPE_KEY_ALIASES, e.g. {"sales_order": ["order.id"]}). A view's name
- * carries a hash of its definition, so changing the aliases creates the new view and drops the old.
+ * The business-key index's materialized views. They read only the interpretation layer's output
+ * (src/lib/server/interpret): the contract's keys and every `integration.key.<name>` attribute, which
+ * the layer derives from the rule file's `keys:` and SYNCSCOPE_KEY_ALIASES. So a key alias or rule
+ * reaches lineage, exceptions and SLA at once, and changing one needs no new view. A view's name
+ * carries a hash of its definition, so a changed definition creates the new view and drops the old.
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
@@ -11,41 +13,29 @@ import type { Db } from './types';
 /** The index the views fill (migration 152; business_keys before it). */
 export const KEY_INDEX = 'business_key_index';
 
-/** Key name → span/log attributes that carry it. Entity type/id pairs are indexed as well. */
-export const CONTRACT_KEYS: Record<string, string[]> = {
-	correlation_id: ['integration.correlation_id', 'messaging.message.conversation_id', 'correlation_id'],
-	message_id: ['integration.message_id', 'messaging.message.id'],
-	idempotency_key: ['integration.idempotency_key']
+/** Key name → the contract attribute that carries it (after interpretation). */
+export const CONTRACT_KEYS: Record<string, string> = {
+	correlation_id: 'integration.correlation_id',
+	message_id: 'integration.message_id',
+	idempotency_key: 'integration.idempotency_key'
 };
 
-export function keyAttributes(c: Pick<Config, 'keyAliases'>): [string, string][] {
-	const pairs = new Map<string, string>();
-	const all = { ...CONTRACT_KEYS };
-	for (const [k, attrs] of Object.entries(c.keyAliases)) all[k] = [...(all[k] ?? []), ...attrs];
-	for (const [k, attrs] of Object.entries(all)) for (const a of attrs) pairs.set(`${k}\u0000${a}`, k);
-	return [...pairs.keys()].map((p) => p.split('\u0000') as [string, string]);
-}
-
-/** A string literal for DDL; inputs are already restricted by the config schema. */
-function lit(s: string): string {
-	return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-function selectFor(attrsCol: string, c: Pick<Config, 'keyAliases'>): string {
-	const tuples = keyAttributes(c).map(([k, a]) => `(${lit(k)}, ${attrsCol}[${lit(a)}])`);
+function selectFor(attrsCol: string): string {
+	const tuples = Object.entries(CONTRACT_KEYS).map(([k, a]) => `('${k}', ${attrsCol}['${a}'])`);
 	tuples.push(`(${attrsCol}['integration.entity.type'], ${attrsCol}['integration.entity.id'])`);
-	return `arrayFilter(x -> x.1 != '' AND x.2 != '', [${tuples.join(', ')}])`;
+	const named = `arrayMap(k -> (substring(k, 17), ${attrsCol}[k]), arrayFilter(k -> startsWith(k, 'integration.key.'), mapKeys(${attrsCol})))`;
+	return `arrayFilter(x -> x.1 != '' AND x.2 != '', arrayConcat([${tuples.join(', ')}], ${named}))`;
 }
 
-export function keyViewDefinitions(c: Pick<Config, 'keyAliases'>, onCluster = ''): { name: string; ddl: string }[] {
+export function keyViewDefinitions(_c: Pick<Config, 'keyAliases'>, onCluster = ''): { name: string; ddl: string }[] {
 	const spans = `SELECT kv.2 AS KeyValue, kv.1 AS KeyName, Timestamp, TraceId, SpanId, ServiceName,
   'span' AS Signal, SpanAttributes['integration.flow'] AS Flow
 FROM otel_traces
-ARRAY JOIN ${selectFor('SpanAttributes', c)} AS kv`;
+ARRAY JOIN ${selectFor('SpanAttributes')} AS kv`;
 	const logs = `SELECT kv.2 AS KeyValue, kv.1 AS KeyName, Timestamp, TraceId, SpanId, ServiceName,
   'log' AS Signal, LogAttributes['integration.flow'] AS Flow
 FROM otel_logs
-ARRAY JOIN ${selectFor('LogAttributes', c)} AS kv`;
+ARRAY JOIN ${selectFor('LogAttributes')} AS kv`;
 	return [
 		['business_keys_spans_mv', spans],
 		['business_keys_logs_mv', logs]

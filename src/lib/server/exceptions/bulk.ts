@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SessionUser } from '../auth/types';
 import { db, sql } from '../db';
 import { ActionError } from './errors';
-import { queryExceptions } from './queries';
+import { queryExceptions, successKeys } from './queries';
 import { replayNeedsApproval } from './policy';
 import { runbooks } from '../runbooks/loader';
 import { matchRunbook } from '../runbooks/match';
@@ -34,7 +34,7 @@ async function alreadySucceeded(ids: string[]): Promise<Set<string>> {
 	const rows = await db().query<{ id: string }>(sql`
 		SELECT DISTINCT e.ExceptionId AS id
 		FROM (SELECT ExceptionId, any(Flow) AS Flow, any(Step) AS Step, k FROM exception_events
-			ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k
+			ARRAY JOIN ${successKeys('MessageId', 'IdempotencyKey', 'CorrelationId')} AS k
 			WHERE ExceptionId IN ${{ 'Array(String)': ids }} AND Signal = 'span' GROUP BY ExceptionId, k) AS e
 		INNER JOIN message_successes AS s ON s.Flow = e.Flow AND s.Step = e.Step AND s.KeyValue = e.k`);
 	return new Set(rows.map((r) => r.id));

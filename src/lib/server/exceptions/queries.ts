@@ -51,6 +51,16 @@ export interface SqlFilters {
 	key?: string;
 }
 
+/**
+ * The keys a later success resolves an exception by (message_successes, migration 205): message ID
+ * and idempotency key, else the correlation ID as `correlation:<id>`. Arguments are column expressions.
+ */
+export function successKeys(messageId: string, idempotencyKey: string, correlationId: string): Sql {
+	return raw(
+		`arrayFilter(x -> x != '' AND x != 'correlation:', [${messageId}, ${idempotencyKey}, if(${messageId} = '' AND ${idempotencyKey} = '', concat('correlation:', ${correlationId}), '')])`
+	);
+}
+
 /** Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside). */
 function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
 	return sql`
@@ -80,7 +90,7 @@ res AS (
 		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedTraceId
 	FROM (
 		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', Timestamp)) AS Step, max(Timestamp) AS LastSeen,
-			arrayFilter(x -> x != '', [max(MessageId), max(IdempotencyKey)]) AS Keys
+			${successKeys('max(MessageId)', 'max(IdempotencyKey)', 'max(CorrelationId)')} AS Keys
 		FROM (SELECT * FROM exception_events WHERE ${pre})
 		GROUP BY ExceptionId
 	) AS e
@@ -241,7 +251,7 @@ export async function getExceptionRow(id: string): Promise<ExceptionRow | null> 
 	const f = { ids: [id] };
 	// for one exception the primary key (Flow, Step, KeyValue) narrows the successes to its message
 	const successes = sql`(Flow, Step, KeyValue) IN (SELECT Flow, Step, k FROM exception_events
-		ARRAY JOIN arrayFilter(x -> x != '', [MessageId, IdempotencyKey]) AS k WHERE ExceptionId = ${{ String: id }})`;
+		ARRAY JOIN ${successKeys('MessageId', 'IdempotencyKey', 'CorrelationId')} AS k WHERE ExceptionId = ${{ String: id }})`;
 	const rows = await db().query<Raw>(sql`SELECT * FROM (${derived(preFilters(f), successes)}) LIMIT 1`);
 	return rows[0] ? toRow(rows[0]) : null;
 }

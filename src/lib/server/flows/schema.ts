@@ -4,6 +4,7 @@
  * and alerts all hang off a flow entry.
  */
 import { z } from 'zod';
+import { whenSchema } from '../interpret/schema';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,79}$/, 'lower-case letters, digits and . _ : -');
 
@@ -17,25 +18,36 @@ export const duration = z
 		return Number(m[1]) * unit;
 	});
 
+/** Step ids may be real span names (`POST`, `POST /orders`, `mule:flow`): printable, up to 120 characters. */
+const stepId = z.string().regex(/^[^\u0000-\u001f]{1,120}$/, '1 to 120 printable characters').refine((s) => s.trim() === s, 'no leading or trailing spaces');
+
+/** Which spans a flow or step is: one `when` block or a list (any of them). docs/interpretation.md */
+const matchSchema = z
+	.union([whenSchema, z.array(whenSchema).min(1)])
+	.transform((m) => (Array.isArray(m) ? m : [m]))
+	.optional();
+
 export const stepSchema = z.object({
-	/** matches integration.step */
-	id: slug,
+	/** matches integration.step (explicit, or set by the step's match rules) */
+	id: stepId,
 	name: z.string().min(1),
 	/** the system the step runs in or talks to (crm, erp, wms, supplier:acme, …) */
 	system: z.string().min(1),
 	/** expected to have happened within this time of the transaction's first step; later = overdue */
 	within: duration.optional(),
 	/** happens only for some transactions (e.g. drop-ship lines) */
-	optional: z.boolean().default(false)
-});
+	optional: z.boolean().default(false),
+	/** spans of this flow that are this step (span name, route, service, kind, destination attribute …) */
+	match: matchSchema
+}).strict();
 
 export const milestoneSchema = z.object({
 	name: slug,
-	from: slug,
-	to: slug,
+	from: stepId,
+	to: stepId,
 	/** target latency between the two steps (same correlation ID, any trace) */
 	target: duration
-});
+}).strict();
 
 export const objectivesSchema = z.object({
 	/** share of transactions that succeed, 0..1 */
@@ -49,9 +61,9 @@ export const objectivesSchema = z.object({
 	deadLettersPerHour: z.number().nonnegative().optional(),
 	duplicateRate: z.number().min(0).max(1).optional(),
 	/** steps that start and end the end-to-end clock (default: first and last span of the first trace) */
-	startStep: slug.optional(),
-	endStep: slug.optional()
-});
+	startStep: stepId.optional(),
+	endStep: stepId.optional()
+}).strict();
 
 export const flowSchema = z.object({
 	/** matches integration.flow */
@@ -63,12 +75,15 @@ export const flowSchema = z.object({
 	escalation: z.array(z.string().min(1)).default([]),
 	/** entity type → system of record */
 	systemsOfRecord: z.record(z.string(), z.string()).default({}),
+	/** spans that belong to this flow when they carry no integration.flow (service, route, span name …) */
+	match: matchSchema,
 	steps: z.array(stepSchema).default([]),
 	objectives: objectivesSchema.default({ milestones: [] })
-});
+}).strict();
 
 export const catalogueSchema = z
 	.object({ flows: z.array(flowSchema) })
+	.strict()
 	.superRefine((c, ctx) => {
 		const seen = new Set<string>();
 		c.flows.forEach((f, i) => {

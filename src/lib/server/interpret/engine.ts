@@ -1,0 +1,172 @@
+/**
+ * Rules → one item's facts. Precedence, highest first: the item's explicit `integration.*`
+ * attributes; your rules (in file order); the flow catalogue's `match` rules; your keys; the packs
+ * (node-red, camel, mulesoft, n8n, then semconv); the conventions' failure facts (failures.ts).
+ * Within those, the first rule that yields a value for a fact sets it. Facts a trace shares
+ * (TRACE_FACTS) may come from another span of the trace (batch.ts): the item's own rules still win.
+ */
+import { ATTR_PREFIX, FACTS, KEY_PREFIX, type Derived, type Item } from './facts';
+import { conventionFailure, conventionSuccess } from './failures';
+import type { Rule, When } from './schema';
+import { compilePattern, compileValue, routeOf, type ValueFn } from './values';
+
+export interface CompiledRule {
+	id: string;
+	/** where it came from: rules | catalogue | keys | pack:<name> */
+	origin: string;
+	match: (it: Item, flow: string) => boolean;
+	set: [string, ValueFn][];
+}
+
+const KIND_NAMES: Record<string, string> = {
+	internal: 'Internal',
+	server: 'Server',
+	client: 'Client',
+	producer: 'Producer',
+	consumer: 'Consumer',
+	unspecified: 'Unspecified'
+};
+
+/** A `when` block (plus the catalogue's flow condition) as one predicate; every condition must hold. */
+export function compileWhen(w: When): (it: Item, flow: string) => boolean {
+	const tests: ((it: Item, flow: string) => boolean)[] = [];
+	if (w.signal) tests.push((it) => it.signal === w.signal);
+	if (w.service) {
+		const p = compilePattern(w.service);
+		tests.push((it) => p(it.service));
+	}
+	if (w.scope) {
+		const p = compilePattern(w.scope);
+		tests.push((it) => p(it.scope));
+	}
+	if (w.name) {
+		const p = compilePattern(w.name);
+		tests.push((it) => p(it.name));
+	}
+	if (w.kind) {
+		const kinds = new Set((Array.isArray(w.kind) ? w.kind : [w.kind]).map((k) => KIND_NAMES[k]));
+		tests.push((it) => kinds.has(it.kind));
+	}
+	if (w.route) {
+		const p = compilePattern(w.route);
+		tests.push((it) => p(routeOf(it)));
+	}
+	if (w.status) {
+		const want = w.status === 'error' ? 'Error' : w.status === 'ok' ? 'Ok' : 'Unset';
+		tests.push((it) => (it.status || 'Unset') === want);
+	}
+	if (w.event) {
+		const p = compilePattern(w.event);
+		tests.push((it) => p(it.eventName));
+	}
+	for (const [k, pat] of Object.entries(w.attr ?? {})) {
+		const p = compilePattern(pat);
+		tests.push((it) => p(it.attrs[k] ?? ''));
+	}
+	for (const [k, pat] of Object.entries(w.resource ?? {})) {
+		const p = compilePattern(pat);
+		tests.push((it) => p(k === 'service.name' ? it.service : (it.resource[k] ?? '')));
+	}
+	if (w.flow) {
+		const p = compilePattern(w.flow);
+		tests.push((_it, flow) => p(flow));
+	}
+	return (it, flow) => {
+		for (const t of tests) if (!t(it, flow)) return false;
+		return true;
+	};
+}
+
+export function compileRule(r: Rule, origin: string): CompiledRule {
+	return { id: r.id, origin, match: compileWhen(r.when), set: Object.entries(r.set).map(([f, v]) => [f, compileValue(v)]) };
+}
+
+/** Every attribute a rule set reads: the hot path collects only these (and integration.*). */
+export function attributesRead(rules: { when: When; set: Record<string, unknown> }[]): string[] {
+	const out = new Set<string>();
+	const fromSource = (s: string) => {
+		if (s.startsWith('attr:')) out.add(s.slice(5));
+		if (s.startsWith('baggage:')) out.add(s.slice(8));
+	};
+	for (const r of rules) {
+		for (const k of Object.keys(r.when.attr ?? {})) out.add(k);
+		for (const v of Object.values(r.set)) if (v && typeof v === 'object' && 'from' in v) fromSource(String((v as { from: string }).from));
+	}
+	return [...out];
+}
+
+/** Attributes the built-in conventions read (routes, status codes, exceptions, baggage). */
+export const CONVENTION_ATTRIBUTES = [
+	'http.route', 'url.path', 'http.target', 'url.full', 'http.url',
+	'http.response.status_code', 'http.status_code', 'rpc.grpc.status_code', 'error.type',
+	'exception.type', 'exception.message', 'http.request.header.baggage', 'baggage'
+];
+
+/** Facts of one item under a compiled rule list; `inherited` are the trace's shared facts. */
+export function interpretItem(it: Item, rules: CompiledRule[], inherited?: Record<string, string>): Derived {
+	const facts: Record<string, string> = {};
+	const by: Record<string, string> = {};
+	for (const f of FACTS) {
+		const v = it.attrs[ATTR_PREFIX + f];
+		if (v) {
+			facts[f] = v;
+			by[f] = 'explicit';
+		}
+	}
+	for (const k in it.attrs) {
+		if (k.startsWith(ATTR_PREFIX + KEY_PREFIX) && it.attrs[k]) {
+			const f = k.slice(ATTR_PREFIX.length);
+			facts[f] = it.attrs[k];
+			by[f] = 'explicit';
+		}
+	}
+	for (const r of rules) {
+		if (!r.match(it, facts.flow ?? inherited?.flow ?? '')) continue;
+		for (const [f, read] of r.set) {
+			if (facts[f] !== undefined) continue;
+			const v = read(it);
+			if (v) {
+				facts[f] = v;
+				by[f] = r.id;
+			}
+		}
+	}
+	if (inherited) {
+		for (const f in inherited) {
+			if (facts[f] === undefined && inherited[f]) {
+				facts[f] = inherited[f];
+				by[f] = 'trace';
+			}
+		}
+	}
+	applyFailure(it, facts, by);
+	return { facts, by };
+}
+
+/** Outcome and error facts from the conventions, for the facts still unset. */
+function applyFailure(it: Item, facts: Record<string, string>, by: Record<string, string>): void {
+	if (it.signal !== 'span') return;
+	const fail = conventionFailure(it);
+	if (!fail) {
+		// a step's span that answered 1xx–3xx delivered its message
+		if (facts.outcome === undefined && facts.step && conventionSuccess(it)) {
+			facts.outcome = 'success';
+			by.outcome = 'semconv.http-status';
+		}
+		return;
+	}
+	if (facts.outcome === undefined && fail.outcome) {
+		facts.outcome = fail.outcome;
+		by.outcome = fail.rule;
+	}
+	if (facts.outcome !== 'failed' && facts.outcome !== 'rejected') return;
+	const set = (f: string, v: string) => {
+		if (facts[f] === undefined && v) {
+			facts[f] = v;
+			by[f] = fail.rule;
+		}
+	};
+	set('error.class', fail.errorClass);
+	set('error.code', fail.errorCode);
+	set('error.message', fail.errorMessage);
+}

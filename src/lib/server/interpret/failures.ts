@@ -1,0 +1,111 @@
+/**
+ * Outcome and error facts from the semantic conventions, for spans that do not state them:
+ * - HTTP (https://opentelemetry.io/docs/specs/semconv/http/http-spans/#status): a client span fails on
+ *   4xx and 5xx; a server span's status is only an error on 5xx, but for a business flow a server
+ *   that answers 4xx refused the message, so both count as failed here;
+ * - gRPC (https://opentelemetry.io/docs/specs/semconv/rpc/grpc/): rpc.grpc.status_code != 0;
+ * - span status ERROR and `exception` events (exception.type / exception.message).
+ * Error class follows the contract: transport (unreachable, timeouts, 5xx, 429), validation (400, 422),
+ * auth (401, 403), duplicate (409), business (other 4xx).
+ */
+import type { Item } from './facts';
+
+const GRPC_NAMES = [
+	'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
+	'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'
+];
+
+/** Error class of an HTTP status code ('' for < 400). */
+export function httpErrorClass(code: number): string {
+	if (code < 400) return '';
+	if (code === 400 || code === 422) return 'validation';
+	if (code === 401 || code === 403 || code === 407) return 'auth';
+	if (code === 409) return 'duplicate';
+	if (code === 408 || code === 429 || code >= 500) return 'transport';
+	return 'business';
+}
+
+function grpcErrorClass(code: number): string {
+	if (code === 3 || code === 11) return 'validation';
+	if (code === 7 || code === 16) return 'auth';
+	if (code === 6) return 'duplicate';
+	if (code === 9 || code === 5 || code === 10) return 'business';
+	return 'transport';
+}
+
+const TRANSPORT_HINT = /timeout|timed ?out|econn|socket|network|unreachable|unavailable|connect|dns|enotfound|epipe|reset/i;
+const VALIDATION_HINT = /validat|schema|pars|invalid|format|constraint|malformed/i;
+const AUTH_HINT = /auth|forbidden|permission|credential|token|unauthori[sz]ed/i;
+const DUPLICATE_HINT = /duplicate|already exists|idempot|conflict/i;
+
+/** Error class guessed from an exception type or message ('' when nothing hints). */
+export function exceptionErrorClass(text: string): string {
+	if (!text) return '';
+	if (DUPLICATE_HINT.test(text)) return 'duplicate';
+	if (AUTH_HINT.test(text)) return 'auth';
+	if (VALIDATION_HINT.test(text)) return 'validation';
+	if (TRANSPORT_HINT.test(text)) return 'transport';
+	return '';
+}
+
+export interface FailureFacts {
+	outcome: string;
+	errorClass: string;
+	errorCode: string;
+	errorMessage: string;
+	/** which convention said so */
+	rule: string;
+}
+
+function httpStatus(it: Item): number {
+	const v = it.attrs['http.response.status_code'] ?? it.attrs['http.status_code'];
+	const n = v === undefined ? NaN : Number(v);
+	return Number.isInteger(n) ? n : 0;
+}
+
+/** What the conventions say about a span's failure; null when it did not fail by any of them. */
+export function conventionFailure(it: Item): FailureFacts | null {
+	const exc = it.events.find((e) => e.name === 'exception');
+	const excType = exc?.attrs['exception.type'] ?? it.attrs['exception.type'] ?? '';
+	const excMessage = exc?.attrs['exception.message'] ?? it.attrs['exception.message'] ?? '';
+	const message = it.statusMessage || excMessage;
+	const http = httpStatus(it);
+	if (http >= 400) {
+		return {
+			outcome: 'failed',
+			errorClass: httpErrorClass(http),
+			errorCode: `HTTP ${http}`,
+			errorMessage: message || `HTTP ${http}`,
+			rule: 'semconv.http-status'
+		};
+	}
+	const grpcText = it.attrs['rpc.grpc.status_code'];
+	const grpc = grpcText === undefined ? 0 : Number(grpcText);
+	if (grpc > 0 && Number.isInteger(grpc)) {
+		return {
+			outcome: 'failed',
+			errorClass: grpcErrorClass(grpc),
+			errorCode: `gRPC ${GRPC_NAMES[grpc] ?? grpc}`,
+			errorMessage: message || `gRPC ${GRPC_NAMES[grpc] ?? grpc}`,
+			rule: 'semconv.grpc-status'
+		};
+	}
+	if (it.status === 'Error' || exc) {
+		const errorType = it.attrs['error.type'] ?? '';
+		return {
+			outcome: it.status === 'Error' ? 'failed' : '',
+			errorClass: exceptionErrorClass(`${excType} ${errorType} ${message}`),
+			errorCode: excType || errorType,
+			errorMessage: message,
+			rule: exc ? 'semconv.exception' : 'semconv.status'
+		};
+	}
+	return null;
+}
+
+/** True when the span's HTTP or gRPC status says it succeeded. */
+export function conventionSuccess(it: Item): boolean {
+	const http = httpStatus(it);
+	if (http >= 100 && http < 400) return it.status !== 'Error';
+	return it.attrs['rpc.grpc.status_code'] === '0' && it.status !== 'Error';
+}

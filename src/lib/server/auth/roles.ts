@@ -21,6 +21,7 @@ export const PERMISSIONS = {
 	'alerts:read': everyone,
 	'runbooks:edit': ['admin'],
 	'flows:edit': ['admin'],
+	'interpretation:edit': ['admin'],
 	'users:admin': ['admin'],
 	'tokens:admin': ['admin'],
 	'endpoints:admin': ['admin']

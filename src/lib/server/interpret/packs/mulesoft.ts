@@ -77,7 +77,7 @@ export const mulesoft: Pack = {
 	name: 'mulesoft',
 	title: 'MuleSoft Mule 4 (native OpenTelemetry tracing)',
 	description:
-		'Flow from the component location (its first segment is the Mule flow), step from the location of each component, correlation ID from correlation.id, target from net.peer.name of an HTTP Request; failures without an HTTP status are named by the Mule error type (HTTP:CONNECTIVITY), and the error type sets the error class.',
+		'Flow from the component location (its first segment is the Mule flow), step from the location of each component, correlation ID from correlation.id, target from net.peer.name of an HTTP Request; failures without an HTTP status are named by the Mule error type (HTTP:CONNECTIVITY), the error type sets the error class, and the error description the error message.',
 	rules: [
 		{
 			id: 'mulesoft.flow',
@@ -107,6 +107,12 @@ export const mulesoft: Pack = {
 			description: 'the Mule error type names a failure that has no HTTP status',
 			when: { attr: { ...MULE, 'http.status_code': '/^$/' } },
 			set: { 'error.code': { from: 'event:exception:exception.type' } }
+		},
+		{
+			id: 'mulesoft.error-message',
+			description: 'the Mule error description (the span status only says "Exceptions have been recorded.")',
+			when: { attr: MULE },
+			set: { 'error.message': { from: 'event:exception:exception.message' } }
 		},
 		{
 			id: 'mulesoft.error-class',

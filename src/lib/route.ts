@@ -29,6 +29,8 @@ export const route = {
 	adminRunbooks: () => '/admin/runbooks',
 	adminEndpoints: () => '/admin/endpoints',
 	adminFlows: (q: { version?: number } = {}) => withQuery('/admin/flows', q),
+	/** the rule workbench; version = the rule version shown in the editor */
+	adminInterpretation: (q: { version?: number } = {}) => withQuery('/admin/interpretation', q),
 	api: {
 		lineage: (key: string) => withQuery('/api/v1/lineage', { key }),
 		session: () => '/api/v1/session',

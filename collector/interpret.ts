@@ -34,7 +34,7 @@ export class Interpreter {
 		if (!rules) return null;
 		if (rules !== this.rules) {
 			this.rules = rules;
-			this.cachedCapture = new AttributeCapture(rules.attributes);
+			this.cachedCapture = new AttributeCapture(rules.attributes, rules.events);
 		}
 		return this.cachedCapture;
 	}

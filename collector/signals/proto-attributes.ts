@@ -17,7 +17,13 @@ const EVENT_NAME_KEY = Buffer.from('event.name');
  */
 export class AttributeCapture {
 	private lengths = new Uint8Array(256);
-	constructor(private wanted: Set<string>) {
+	/** span events whose attributes rules read (`exception`, and any `event:<name>:…` source) */
+	readonly events: Set<string>;
+	constructor(
+		private wanted: Set<string>,
+		events: Iterable<string> = ['exception']
+	) {
+		this.events = new Set(events);
 		for (const k of wanted) if (k.length < 256) this.lengths[k.length] = 1;
 	}
 	/** the key at [s, e) if it is wanted, else null */

@@ -231,7 +231,7 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 		});
 		writeAttributes(r, w, start, end, 9, capture, item.attrs);
 		sink.cut(w.pos, WRITTEN.members > 0);
-		if (events) item.events = exceptionEvents(r, start, end);
+		if (events) item.events = eventsRead(r, start, end, capture.events);
 		if (links) item.links = linkIds(r, start, end);
 		sink.items.push(item);
 	} else writeAttributes(r, w, start, end, 9);
@@ -253,8 +253,8 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 	r.end = outer;
 }
 
-/** The span's `exception` events with their attributes (what failure facts read). */
-function exceptionEvents(r: Reader, start: number, end: number): Item['events'] {
+/** The span's events the rules read (`exception` and named ones) with their attributes. */
+function eventsRead(r: Reader, start: number, end: number, wanted: Set<string>): Item['events'] {
 	const out: Item['events'] = [];
 	r.pos = start;
 	r.end = end;
@@ -280,7 +280,7 @@ function exceptionEvents(r: Reader, start: number, end: number): Item['events'] 
 				r.pos = e;
 			} else r.skip(u);
 		}
-		if (name === 'exception') out.push({ name, attrs });
+		if (wanted.has(name)) out.push({ name, attrs });
 		r.pos = evEnd;
 		r.end = end;
 	}

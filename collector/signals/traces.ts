@@ -110,7 +110,7 @@ function jsonSpan(s: Record<string, unknown>, suffix: string, origin: { service:
 				attrs: captured.values,
 				events: events
 					.map((e, i) => ({ name: jsonString(e.name, 'event.name'), attrs: JSON.parse(evAttrList[i]) as Record<string, string> }))
-					.filter((e) => e.name === 'exception'),
+					.filter((e) => sink.capture!.events.has(e.name)),
 				links: linkIds.map(([a, b]) => ({ traceId: a ?? '', spanId: b ?? '' }))
 			})
 		);

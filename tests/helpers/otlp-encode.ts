@@ -162,8 +162,12 @@ export function tracesJson(req: TResourceSpans[]): unknown {
 // ---- a realistic benchmark/test workload ------------------------------------------------------
 
 let seq = 0;
-/** One request: one resource, one scope, `n` spans with ~10 attributes each, at recent times. */
-export function sampleTraces(n: number, service = 'erp-adapter'): TResourceSpans[] {
+/**
+ * One request: one resource, one scope, `n` spans with ~10 attributes each, at recent times. With
+ * `untagged`, the spans carry what standard HTTP instrumentation emits instead of integration.*
+ * (route, status code, a captured correlation header), so the interpretation layer derives the facts.
+ */
+export function sampleTraces(n: number, service = 'erp-adapter', opts: { untagged?: boolean } = {}): TResourceSpans[] {
 	const now = BigInt(Date.now() - 60_000) * 1_000_000n;
 	const spans: TSpan[] = [];
 	const batch = ++seq;
@@ -184,7 +188,7 @@ export function sampleTraces(n: number, service = 'erp-adapter'): TResourceSpans
 			kind: 2,
 			start,
 			end: start + 1_234_567n,
-			attributes: [
+			attributes: opts.untagged ? untaggedAttributes(batch, i) : [
 				{ key: 'integration.correlation_id', value: { s: `SO-${batch}-${i}` } },
 				{ key: 'integration.flow', value: { s: 'order-to-cash' } },
 				{ key: 'integration.step', value: { s: 'erp.create-sales-order' } },
@@ -208,6 +212,21 @@ export function sampleTraces(n: number, service = 'erp-adapter'): TResourceSpans
 			],
 			scopes: [{ name: 'syncscope-bench', version: '1.0.0', spans }]
 		}
+	];
+}
+
+function untaggedAttributes(batch: number, i: number): TKV[] {
+	return [
+		{ key: 'http.request.method', value: { s: 'POST' } },
+		{ key: 'http.route', value: { s: '/orders' } },
+		{ key: 'url.path', value: { s: '/orders' } },
+		{ key: 'url.scheme', value: { s: 'http' } },
+		{ key: 'server.address', value: { s: 'mw-node-1' } },
+		{ key: 'server.port', value: { i: 1880n } },
+		{ key: 'client.address', value: { s: '10.0.0.7' } },
+		{ key: 'user_agent.original', value: { s: 'webshop/2.1' } },
+		{ key: 'http.response.status_code', value: { i: i % 10 === 0 ? 503n : 201n } },
+		{ key: 'http.request.header.x-correlation-id', value: { arr: [{ s: `SO-${batch}-${i}` }] } }
 	];
 }
 

@@ -76,9 +76,11 @@ export function interpretBatch(items: Item[], rules: CompiledRule[], memory?: Tr
 	});
 	for (const [traceId, idx] of byTrace) {
 		const s = shared.get(traceId)!;
-		// explicit facts first, then derived ones: a tagged span speaks for its trace
+		// explicit facts first, then derived ones: a tagged span speaks for its trace; within each,
+		// the shallowest span first (the entry point names the flow, not a sub-flow it calls)
+		const ordered = idx.length > 1 ? byDepth(items, idx) : idx;
 		for (const pass of [true, false]) {
-			for (const i of idx) {
+			for (const i of ordered) {
 				const d = out[i];
 				for (const f of TRACE_FACTS) {
 					if (s[f] === undefined && d.facts[f] && (d.by[f] === 'explicit') === pass) s[f] = d.facts[f];
@@ -107,6 +109,19 @@ export function interpretBatch(items: Item[], rules: CompiledRule[], memory?: Tr
 	markRelayed(items, out, byTrace, memory);
 	if (memory) remember(items, out, byTrace, shared, memory);
 	return out;
+}
+
+/** Item indexes of one trace, shallowest first (depth = ancestors within the request). */
+function byDepth(items: Item[], idx: number[]): number[] {
+	const parentOf = new Map<string, string>();
+	for (const i of idx) if (items[i].signal === 'span') parentOf.set(items[i].spanId, items[i].parentSpanId);
+	const depth = (i: number) => {
+		let d = 0;
+		for (let p = items[i].parentSpanId; p && parentOf.has(p) && d < MAX_DEPTH; p = parentOf.get(p)!) d++;
+		return d;
+	};
+	const depths = new Map(idx.map((i) => [i, depth(i)]));
+	return [...idx].sort((a, b) => depths.get(a)! - depths.get(b)!);
 }
 
 /** A derived failure with a failing descendant (this request or remembered) becomes `relayed`. */

@@ -95,6 +95,17 @@ export function attributesRead(rules: { when: When; set: Record<string, unknown>
 	return [...out];
 }
 
+/** Span event names a rule set reads (`event:<name>:<attr>` sources). */
+export function eventsRead(rules: { set: Record<string, unknown> }[]): string[] {
+	const out = new Set<string>();
+	for (const r of rules)
+		for (const v of Object.values(r.set)) {
+			const from = v && typeof v === 'object' && 'from' in v ? String((v as { from: string }).from) : '';
+			if (from.startsWith('event:')) out.add(from.slice(6, from.indexOf(':', 6)));
+		}
+	return [...out];
+}
+
 /** Attributes the built-in conventions read (routes, status codes, exceptions, baggage). */
 export const CONVENTION_ATTRIBUTES = [
 	'http.route', 'url.path', 'http.target', 'url.full', 'http.url',

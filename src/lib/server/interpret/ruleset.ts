@@ -7,10 +7,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { Catalogue } from '../flows/schema';
-import { attributesRead, compileRule, CONVENTION_ATTRIBUTES, type CompiledRule } from './engine';
+import { attributesRead, compileRule, CONVENTION_ATTRIBUTES, eventsRead, type CompiledRule } from './engine';
 import { FACTS } from './facts';
 import { PACKS_BY_NAME } from './packs';
-import { rulesFileSchema, PACKS, type RuleInput, type RulesFile, type ValueInput } from './schema';
+import { rulesFileSchema, PACKS, type Rule, type RuleInput, type RulesFile, type ValueInput } from './schema';
 import { ruleSchema } from './schema';
 
 export class RulesError extends Error {
@@ -97,6 +97,8 @@ export interface ActiveRules {
 	compiled: CompiledRule[];
 	/** attributes the hot path collects (every rule's, the conventions', and integration.*) */
 	attributes: Set<string>;
+	/** span events the hot path collects (`exception`, and every `event:<name>:…` a rule reads) */
+	events: Set<string>;
 }
 
 /** Compile a rule file with the catalogue and aliases into the precedence order of engine.ts. */
@@ -109,7 +111,7 @@ export function buildRules(file: RulesFile, catalogue: Catalogue, aliases: Recor
 	const packs = [...file.packs.filter((p) => p !== 'semconv'), ...(file.packs.includes('semconv') ? ['semconv' as const] : [])];
 	for (const p of packs) layers.push([`pack:${p}`, PACKS_BY_NAME[p].rules]);
 	const compiled: CompiledRule[] = [];
-	const inputs: RuleInput[] = [];
+	const inputs: Rule[] = [];
 	for (const [origin, rules] of layers) {
 		for (const r of rules) {
 			const parsed = ruleSchema.parse(r);
@@ -117,8 +119,8 @@ export function buildRules(file: RulesFile, catalogue: Catalogue, aliases: Recor
 			compiled.push(compileRule(parsed, origin));
 		}
 	}
-	const attributes = new Set([...attributesRead(inputs.map((r) => ruleSchema.parse(r))), ...CONVENTION_ATTRIBUTES]);
-	return { file, catalogue, aliases, version, compiled, attributes };
+	const attributes = new Set([...attributesRead(inputs), ...CONVENTION_ATTRIBUTES]);
+	return { file, catalogue, aliases, version, compiled, attributes, events: new Set(['exception', ...eventsRead(inputs)]) };
 }
 
 const KEY = Symbol.for('syncscope.interpretation');

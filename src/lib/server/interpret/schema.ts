@@ -56,7 +56,9 @@ export const valueSchema = z.union([
 			/** translate the value (e.g. status codes to outcomes); values not listed pass unchanged unless `only` */
 			map: z.record(z.string(), z.string()).optional(),
 			/** with map: a value not in the map yields nothing */
-			only: z.boolean().default(false)
+			only: z.boolean().default(false),
+			/** the result written into a text: `HTTP {}` → `HTTP 422` */
+			format: z.string().max(200).refine((f) => f.includes('{}'), 'a format contains {} where the value goes').optional()
 		})
 		.strict()
 ]);

@@ -72,7 +72,7 @@ export function itemFromSpan(r: StoredSpan): Item {
 		scope: r.ScopeName,
 		attrs: originalAttributes(r.SpanAttributes),
 		resource: r.ResourceAttributes,
-		events: r.EventNames.map((name, i) => ({ name, attrs: r.EventAttributes[i] ?? {} })).filter((e) => e.name === 'exception'),
+		events: r.EventNames.map((name, i) => ({ name, attrs: r.EventAttributes[i] ?? {} })),
 		links: r.LinkTraceIds.map((traceId, i) => ({ traceId, spanId: r.LinkSpanIds[i] ?? '' }))
 	});
 }

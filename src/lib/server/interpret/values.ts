@@ -141,6 +141,7 @@ export function compileValue(v: Value): ValueFn {
 	const re = v.regex ? (m ? new RegExp(m[1], m[2]) : new RegExp(v.regex)) : null;
 	const map = v.map;
 	const only = v.only;
+	const format = v.format;
 	const from = v.from;
 	return (it) => {
 		let s = sourceText(it, from);
@@ -154,6 +155,6 @@ export function compileValue(v: Value): ValueFn {
 			const to = map[s];
 			s = to !== undefined ? to : only ? '' : s;
 		}
-		return s;
+		return s && format ? format.replace('{}', s) : s;
 	};
 }

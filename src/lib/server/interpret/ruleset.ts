@@ -10,7 +10,7 @@ import type { Catalogue } from '../flows/schema';
 import { attributesRead, compileRule, CONVENTION_ATTRIBUTES, eventsRead, type CompiledRule } from './engine';
 import { FACTS } from './facts';
 import { PACKS_BY_NAME } from './packs';
-import { rulesFileSchema, PACKS, type Rule, type RuleInput, type RulesFile, type ValueInput } from './schema';
+import { duplicateRuleIds, rulesFileSchema, PACKS, type Rule, type RuleInput, type RulesFile, type ValueInput } from './schema';
 import { ruleSchema } from './schema';
 
 export class RulesError extends Error {
@@ -32,10 +32,11 @@ export function parseRules(text: string, source = 'interpretation.yaml'): RulesF
 		throw new RulesError(msg, [msg]);
 	}
 	const r = rulesFileSchema.safeParse(doc);
-	if (!r.success) {
-		const issues = r.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-		throw new RulesError(`invalid interpretation rules\n  ${issues.join('\n  ')}`, issues);
-	}
+	const issues = [
+		...(r.success ? [] : r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }))),
+		...duplicateRuleIds(doc)
+	].map((i) => `${source}: ${i.path}: ${i.message}`);
+	if (issues.length > 0 || !r.success) throw new RulesError(`invalid interpretation rules\n  ${issues.join('\n  ')}`, issues);
 	return r.data;
 }
 

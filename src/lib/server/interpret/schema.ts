@@ -108,14 +108,25 @@ export const rulesFileSchema = z
 		keys: z.record(keyName, z.array(valueSchema).min(1)).default({}),
 		rules: z.array(ruleSchema).default([])
 	})
-	.strict()
-	.superRefine((f, ctx) => {
-		const seen = new Set<string>();
-		f.rules.forEach((r, i) => {
-			if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${r.id}` });
-			seen.add(r.id);
-		});
+	.strict();
+
+/**
+ * Duplicate rule ids, read from the raw document: a zod refinement would not run while any other
+ * part is invalid, and every problem must be listed at once.
+ */
+export function duplicateRuleIds(doc: unknown): { path: string; message: string }[] {
+	const rules = (doc as { rules?: unknown } | null)?.rules;
+	if (!Array.isArray(rules)) return [];
+	const seen = new Set<string>();
+	const out: { path: string; message: string }[] = [];
+	rules.forEach((r, i) => {
+		const id = (r as { id?: unknown } | null)?.id;
+		if (typeof id !== 'string') return;
+		if (seen.has(id)) out.push({ path: `rules.${i}.id`, message: `duplicate rule id ${id}` });
+		seen.add(id);
 	});
+	return out;
+}
 
 export type Value = z.infer<typeof valueSchema>;
 export type ValueInput = z.input<typeof valueSchema>;

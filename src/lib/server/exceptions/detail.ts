@@ -11,6 +11,8 @@ import { ownerOf } from './owner';
 import { replayNeedsApproval, runbookAllows } from './policy';
 import { pendingRequest, permissionFor } from './service';
 import { actionsFrom, type ActionName } from './state';
+import { currentBinding } from './binding';
+import { endpointForFlow } from '../actions/endpoints';
 
 export interface TimelineEntry {
 	at: string;
@@ -29,6 +31,8 @@ export interface ExceptionDetail {
 	needsApproval: boolean;
 	pending: { requestedBy: string; at: string; comment: string } | null;
 	actions: ActionName[];
+	/** actions the state and role would allow but that cannot work for this exception, and why */
+	unavailable: { action: ActionName; reason: string }[];
 	timeline: TimelineEntry[];
 	deliveries: DeliveryLogRow[];
 }
@@ -55,9 +59,22 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 	const loaded = matchRunbook(books, row);
 	const rb = loaded?.runbook ?? null;
 	const request = row.state === 'replay_requested' ? pendingRequest(history) : null;
-	const actions = actionsFrom(row.state).filter(
+	const permitted = actionsFrom(row.state).filter(
 		(a) => runbookAllows(rb, a) && can(user, permissionFor(a)) && !(request && request.Actor === user.email && (a === 'approve_replay' || a === 'reject_replay'))
 	);
+	// only offer what can work: a replay needs a dead-letter payload and an endpoint, a retry an endpoint
+	const binding = permitted.includes('request_replay') ? await currentBinding(id, row.flow) : null;
+	const endpoint = permitted.includes('retry') ? await endpointForFlow(row.flow) : null;
+	const whyNot = (a: ActionName): string | null => {
+		if (a === 'request_replay' && typeof binding === 'string') return binding;
+		if (a === 'retry' && !endpoint) return `a retry is delivered through an action endpoint, and no enabled one serves flow ${row.flow || '(none)'}`;
+		return null;
+	};
+	const unavailable = permitted.flatMap((a) => {
+		const reason = whyNot(a);
+		return reason ? [{ action: a, reason }] : [];
+	});
+	const actions = permitted.filter((a) => !unavailable.some((u) => u.action === a));
 	const timeline: TimelineEntry[] = [...failures.map(failureText), ...history.map(describe)];
 	if (row.resolvedAt) {
 		timeline.push({ at: row.resolvedAt.slice(0, 23), kind: 'resolved', text: `resolved by successful delivery at ${row.resolvedAt.slice(0, 19)} (trace ${row.resolvedTraceId})`, traceId: row.resolvedTraceId ?? undefined });
@@ -72,6 +89,7 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 		needsApproval: replayNeedsApproval(rb, row.amount),
 		pending: request ? { requestedBy: request.Actor, at: request.At, comment: request.Comment } : null,
 		actions,
+		unavailable,
 		timeline,
 		deliveries
 	};

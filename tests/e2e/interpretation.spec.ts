@@ -58,19 +58,19 @@ test('an admin previews rules on pasted Node-RED telemetry, saves them and previ
 	await expect(page.getByTestId('viewing')).toContainText('Viewing version 0');
 	await expect(page.getByTestId('packs')).toContainText('Node-RED (node-red-contrib-opentelemetry)');
 	// a fresh console has no telemetry: the paste box is open, the recent-spans tab says how to send some
-	await expect(page.getByLabel('OTLP JSON')).toBeVisible();
+	await expect(page.getByLabel('OTLP JSON', { exact: true })).toBeVisible();
 	await page.getByText('Recent spans', { exact: true }).click();
 	await expect(page.getByTestId('no-recent-spans')).toContainText('No spans arrived in the last 24 h');
 	await shot(page, '1-empty');
 	await page.getByText('Paste OTLP JSON', { exact: true }).click();
 
 	// a mistake first: what the text is not
-	await page.getByLabel('OTLP JSON').fill('{"spans": []}');
+	await page.getByLabel('OTLP JSON', { exact: true }).fill('{"spans": []}');
 	await page.getByRole('button', { name: 'Preview' }).click();
 	await expect(page.getByRole('alert')).toContainText('not an OTLP/JSON export');
 
 	// no rules: the packs and conventions alone classify nothing here
-	await page.getByLabel('OTLP JSON').fill(FIXTURE);
+	await page.getByLabel('OTLP JSON', { exact: true }).fill(FIXTURE);
 	await page.getByLabel('Rules YAML').fill('');
 	await page.getByRole('button', { name: 'Preview' }).click();
 	const tile = page.locator(`[data-testid="coverage"][data-service="${SERVICE}"]`);
@@ -119,10 +119,10 @@ test('an admin previews rules on pasted Node-RED telemetry, saves them and previ
 	expect(sent.status, await sent.text()).toBe(200);
 	await expect(async () => {
 		await page.goto('/admin/interpretation');
-		await expect(page.getByLabel('Service')).toContainText(SERVICE, { timeout: 1000 });
+		await expect(page.getByLabel('Service', { exact: true })).toContainText(SERVICE, { timeout: 1000 });
 	}).toPass({ timeout: 20_000 });
 	await page.waitForLoadState('networkidle');
-	await page.getByLabel('Service').selectOption(SERVICE);
+	await page.getByLabel('Service', { exact: true }).selectOption(SERVICE);
 	await page.getByRole('button', { name: 'Preview' }).click();
 	await expect(tile.getByTestId('coverage-percent')).toHaveText('25 %');
 	await expect(page.getByTestId('sample-summary')).toContainText(`24 spans in 3 traces from the newest traces of ${SERVICE}`);

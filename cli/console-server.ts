@@ -9,13 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/lib/server/config';
 import { db } from '../src/lib/server/db';
 import { logger, traceFromTraceparent } from '../src/lib/server/log';
-import { exposition, EXPOSITION_CONTENT_TYPE } from '../src/lib/server/metrics';
+import { exposition, EXPOSITION_CONTENT_TYPE, metricsAuthorized } from '../src/lib/server/metrics';
 import { consoleRequestDuration, consoleInFlight } from '../src/lib/server/console-metrics';
 import { loadRouteLabeler, type RouteLabeler } from './console-routes';
 
@@ -148,11 +147,7 @@ export async function startConsole(config: Config, opts: ConsoleOptions = {}): P
 }
 
 function metrics(req: IncomingMessage, res: ServerResponse, token: string | undefined): void {
-	if (token) {
-		const given = Buffer.from(String(req.headers.authorization ?? ''));
-		const want = Buffer.from(`Bearer ${token}`);
-		if (given.length !== want.length || !timingSafeEqual(given, want)) return json(res, 401, { message: 'metrics token required' });
-	}
+	if (!metricsAuthorized(req.headers.authorization, token)) return json(res, 401, { message: 'metrics token required' });
 	res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE });
 	res.end(exposition());
 }

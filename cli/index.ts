@@ -10,7 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
 	collector: { summary: 'run the OTLP collector alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/collector') },
 	console: { summary: 'run the web console alone (server mode: CLICKHOUSE_URL; stateless, scale out)', load: () => import('./commands/console') },
 	migrate: { summary: 'apply ClickHouse migrations (idempotent, safe to run twice or concurrently)', load: () => import('./commands/migrate') },
-	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') }
+	'ingest-token': { summary: 'ingest-token add|revoke <source>: per-source bearer tokens for the collector', load: () => import('./commands/ingest-token') },
+	reinterpret: { summary: 'reinterpret --days N [--yes]: apply the rule version in use to the stored telemetry of the last N days', load: () => import('./commands/reinterpret') }
 };
 
 function usage(): void {

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Db } from '../src/lib/server/db';
-import { exposition, EXPOSITION_CONTENT_TYPE } from '../src/lib/server/metrics';
+import { exposition, EXPOSITION_CONTENT_TYPE, metricsAuthorized } from '../src/lib/server/metrics';
 
 export interface OpsServer {
 	server: Server;
@@ -21,6 +21,8 @@ export interface OpsOptions {
 	draining(): boolean;
 	/** extra Prometheus text (the collector's own counters) */
 	metrics?: () => string;
+	/** SYNCSCOPE_METRICS_TOKEN: /metrics needs `Authorization: Bearer <token>` */
+	metricsToken?: string;
 }
 
 export async function startOpsServer(o: OpsOptions): Promise<OpsServer> {
@@ -41,6 +43,7 @@ export async function startOpsServer(o: OpsOptions): Promise<OpsServer> {
 			return;
 		}
 		if (path === '/metrics') {
+			if (!metricsAuthorized(req.headers.authorization, o.metricsToken)) return send(401, { message: 'metrics token required' });
 			res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE });
 			return void res.end((o.metrics?.() ?? '') + exposition());
 		}

@@ -41,7 +41,7 @@ export class RefusedByStoreError extends CollectorError {
 	readonly httpStatus = 400;
 	readonly grpcCode = GrpcCode.INVALID_ARGUMENT;
 	constructor(detail: string) {
-		super(`the store refused the data: ${detail}`);
+		super(detail);
 		this.name = 'RefusedByStoreError';
 	}
 }

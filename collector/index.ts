@@ -11,6 +11,7 @@ import { bindGrpc, createGrpcServer } from './grpc/server';
 import { createHttpServer } from './http/server';
 import type { IngestContext } from './ingest';
 import { Interpreter } from './interpret';
+import { ingestLimits } from './signals/limits';
 import { followInterpretation, loadInterpretation } from '../src/lib/server/interpret/versions';
 import { Metrics } from './metrics';
 import { Writer } from './writer';
@@ -32,9 +33,17 @@ export async function startCollector(opts: { config: Config; db: Db; log?: (msg:
 	// the rule set: the newest saved version (else config/interpretation.yaml), the catalogue, the aliases
 	await loadInterpretation(db);
 	const unfollow = followInterpretation(db, (msg, v) => log(`${msg} (version ${v})`));
-	const ctx: IngestContext = { writer, metrics, retryAfterSeconds: config.retryAfterSeconds, stopping: false, interpreter: new Interpreter() };
+	const ctx: IngestContext = { writer, metrics, retryAfterSeconds: config.retryAfterSeconds, stopping: false, interpreter: new Interpreter(),
+		limits: (signal) =>
+			ingestLimits({
+				retentionDays: signal === 'traces' ? config.ttlTracesDays : config.ttlLogsDays,
+				futureMinutes: config.ingestMaxFutureMinutes,
+				maxAttributeBytes: config.maxAttributeBytes,
+				maxLogBodyBytes: config.maxLogBodyBytes
+			})
+	};
 	const tokens = config.ingestAuth ? new IngestTokens(db) : null;
-	const deps = { ctx, maxBodyBytes: config.maxBodyBytes, tokens, log };
+	const deps = { ctx, maxBodyBytes: config.maxBodyBytes, tokens, metricsToken: config.metricsToken, log };
 
 	const http = createHttpServer(deps);
 	await new Promise<void>((resolve, reject) => {

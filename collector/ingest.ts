@@ -7,6 +7,7 @@ import type { Interpreter } from './interpret';
 import type { Metrics, SignalName } from './metrics';
 import { decodeLogsJson, decodeLogsProto } from './signals/logs';
 import { exportResponse, type Encoding } from './signals/response';
+import type { IngestLimits } from './signals/limits';
 import type { AttributeCapture } from './signals/proto-attributes';
 import type { RowSink } from './signals/rows';
 import { decodeTracesJson, decodeTracesProto } from './signals/traces';
@@ -20,18 +21,20 @@ export interface IngestContext {
 	stopping: boolean;
 	/** the interpretation layer (absent: rows are stored as sent) */
 	interpreter?: Interpreter;
+	/** per-item limits as of now, per signal (absent: no per-item checks) */
+	limits?: (signal: SignalName) => IngestLimits;
 }
 
 /** Decode a request body to rows; throws DecodeError only. With an interpreter, rows carry derived facts. */
-export function decode(signal: SignalName, enc: Encoding, body: Buffer, interpreter?: Interpreter): RowSink {
+export function decode(signal: SignalName, enc: Encoding, body: Buffer, interpreter?: Interpreter, limits: IngestLimits | null = null): RowSink {
 	const capture = interpreter?.capture() ?? null;
-	const sink = decodeBody(signal, enc, body, capture);
+	const sink = decodeBody(signal, enc, body, capture, limits);
 	if (capture && interpreter) interpreter.apply(sink);
 	return sink;
 }
 
-function decodeBody(signal: SignalName, enc: Encoding, body: Buffer, capture: AttributeCapture | null): RowSink {
-	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body, capture) : decodeLogsProto(body, capture);
+function decodeBody(signal: SignalName, enc: Encoding, body: Buffer, capture: AttributeCapture | null, limits: IngestLimits | null): RowSink {
+	if (enc === 'proto') return signal === 'traces' ? decodeTracesProto(body, capture, limits) : decodeLogsProto(body, capture, limits);
 	let parsed: unknown;
 	try {
 		const text = body.toString('utf8');
@@ -40,13 +43,13 @@ function decodeBody(signal: SignalName, enc: Encoding, body: Buffer, capture: At
 	} catch (e) {
 		throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
 	}
-	return signal === 'traces' ? decodeTracesJson(parsed, capture) : decodeLogsJson(parsed, capture);
+	return signal === 'traces' ? decodeTracesJson(parsed, capture, limits) : decodeLogsJson(parsed, capture, limits);
 }
 
 /** Handle one export: resolves with the Export*ServiceResponse body once the rows are stored. */
 export async function ingest(ctx: IngestContext, signal: SignalName, enc: Encoding, body: Buffer): Promise<Buffer> {
 	if (ctx.stopping) throw new UnavailableError('the collector is shutting down', ctx.retryAfterSeconds);
-	const sink = decode(signal, enc, body, ctx.interpreter);
+	const sink = decode(signal, enc, body, ctx.interpreter, ctx.limits?.(signal) ?? null);
 	const c = ctx.metrics.signals[signal];
 	const rows = sink.count;
 	c.received += rows + sink.rejected;

@@ -1,7 +1,8 @@
 /**
  * Every request: who is asking (session cookie, or `Authorization: Bearer` on /api), the CSRF rule
- * for JSON endpoints, and the sign-in gate. Pages and endpoints still call authorize() for their
- * permission; this is the outer wall, not the only one.
+ * for requests that change state, the sign-in gate, and the response headers (no caching of what a
+ * signed-in user sees; the page CSP comes from kit.csp in svelte.config.js). Pages and endpoints
+ * still call authorize() for their permission; this is the outer wall, not the only one.
  */
 import { json, redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { randomUUID } from 'node:crypto';
@@ -41,13 +42,16 @@ export const handle: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	// SvelteKit's origin check covers form posts; JSON endpoints that change state get the same
-	// rule. A missing Origin is refused when the request carries a session cookie (the ambient
+	// SvelteKit's origin check covers form posts (form content types only); every other request that
+	// changes state gets the same rule: JSON endpoints, and body-less posts such as a sign-out that a
+	// page on a sibling origin of the same site (cookies are SameSite=Lax) could send with fetch or
+	// sendBeacon. A missing Origin is refused when the request carries a session cookie (the ambient
 	// credential CSRF abuses); scripts without cookies, or with a bearer token, are not affected.
-	if (isApi && bearer === null && !SAFE_METHODS.has(request.method)) {
+	if (bearer === null && !SAFE_METHODS.has(request.method)) {
 		const origin = request.headers.get('origin');
 		if (origin ? origin !== url.origin : cookies.get(SESSION_COOKIE) !== undefined) {
-			return json({ message: `Cross-site ${request.method} refused: Origin does not match ${url.origin}` }, { status: 403 });
+			const message = `Cross-site ${request.method} refused: Origin does not match ${url.origin}`;
+			return isApi ? json({ message }, { status: 403 }) : new Response(message, { status: 403, headers: { 'content-type': 'text/plain' } });
 		}
 	}
 
@@ -62,6 +66,14 @@ export const handle: Handle = async ({ event, resolve }) => {
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('x-frame-options', 'DENY');
+	// what a signed-in user sees (and a sign-in's answer) stays out of browser and proxy caches, so
+	// Back after sign-out or a shared machine shows nothing (static assets are served before this hook)
+	if (event.locals.user || response.headers.has('set-cookie')) response.headers.set('cache-control', 'no-store');
+	// pages get their policy from kit.csp (nonces for SvelteKit's inline scripts); anything else
+	// (JSON, CSV, plain text) is never a document that may run or embed anything
+	if (!response.headers.has('content-security-policy') && !response.headers.get('content-type')?.startsWith('text/html')) {
+		response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+	}
 	return response;
 };
 

@@ -33,7 +33,8 @@ export async function run(): Promise<void> {
 		port: config.opsPort,
 		db,
 		draining: () => draining,
-		metrics: () => collector.metrics()
+		metrics: () => collector.metrics(),
+		metricsToken: config.metricsToken
 	});
 	log.info('collector ready', {
 		otlpHttpPort: collector.httpPort,

@@ -8,6 +8,7 @@ import type { IngestTokens } from '../auth/ingest-tokens';
 import { CollectorError, toCollectorError, UnsupportedMediaTypeError } from '../errors';
 import { ingest, type IngestContext } from '../ingest';
 import type { SignalName } from '../metrics';
+import { metricsAuthorized } from '../../src/lib/server/metrics';
 import { statusBody, type Encoding } from '../signals/response';
 import { checkContentEncoding, encodingOf, gunzipLimited, readBody } from './body';
 
@@ -18,6 +19,8 @@ export interface HttpDeps {
 	ctx: IngestContext;
 	maxBodyBytes: number;
 	tokens: IngestTokens | null;
+	/** with a metrics token set, GET /metrics needs it here too */
+	metricsToken?: string;
 	log: (msg: string) => void;
 }
 
@@ -36,6 +39,7 @@ export function createHttpServer(deps: HttpDeps): Server {
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
 	const path = (req.url ?? '/').split('?')[0];
 	if (path === '/metrics' && req.method === 'GET') {
+		if (!metricsAuthorized(req.headers.authorization, deps.metricsToken)) return plain(res, 401, 'metrics token required');
 		res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
 		res.end(deps.ctx.metrics.render());
 		return;

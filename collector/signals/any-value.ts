@@ -6,6 +6,7 @@
  * AnyValue fields: https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/common/v1/common.proto
  */
 import { DecodeError } from '../errors';
+import { truncate, VALUE_LIMIT } from './limits';
 import { expectWire, Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
 
 /** An int64 kept as exact decimal text inside a decoded array/map value. */
@@ -212,7 +213,9 @@ export function jsonAttributesObject(v: unknown): string {
 	let s = '';
 	for (const kv of v) {
 		const [k, val] = jsonKeyValue(kv);
-		s += (s ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(jsonAnyValueText(val));
+		const text = jsonAnyValueText(val);
+		const cut = text.length > VALUE_LIMIT.attributeBytes / 4 && Buffer.byteLength(text) > VALUE_LIMIT.attributeBytes;
+		s += (s ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(cut ? truncate(text, VALUE_LIMIT.attributeBytes).text : text);
 	}
 	return '{' + s + '}';
 }

@@ -6,6 +6,7 @@
 import { anyValueText } from './any-value';
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
 import { emptyItem } from '../../src/lib/server/interpret/facts';
+import { recordTimeProblem, truncate, withLimits, type IngestLimits } from './limits';
 import { EVENT_NAME, WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink } from './rows';
@@ -16,8 +17,11 @@ function suffixOf(res: ResourceInfo, resUrl: string, scope: ScopeInfo, scopeUrl:
 }
 
 /** With a capture, each record's interpretation input is collected too (sink.items). */
-export function decodeLogsProto(buf: Buffer, capture: AttributeCapture | null = null): RowSink {
-	const sink = new RowSink(capture);
+export function decodeLogsProto(buf: Buffer, capture: AttributeCapture | null = null, limits: IngestLimits | null = null): RowSink {
+	return withLimits(limits, () => decodeLogsProtoWith(buf, new RowSink(capture, limits)));
+}
+
+function decodeLogsProtoWith(buf: Buffer, sink: RowSink): RowSink {
 	const w = (sink.writer = new RowWriter(Math.max(4096, buf.length * 2)));
 	const r = new Reader(buf, 0, buf.length);
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
@@ -176,7 +180,13 @@ function logRecord(r: Reader, start: number, end: number, suffix: Buffer, origin
 		const problem = tidLen !== 0 && tidLen !== 16 ? `trace_id must be 16 bytes or empty (got ${tidLen})` : `span_id must be 8 bytes or empty (got ${sidLen})`;
 		return sink.reject(`log record: ${problem}`);
 	}
-	w.ascii('["' + recordTime(time, observed) + '",');
+	const at = recordTime(time, observed);
+	const timeProblem = sink.limits ? recordTimeProblem(at, sink.limits) : '';
+	if (timeProblem) {
+		r.end = outer;
+		return sink.reject(`log record: ${timeProblem}`);
+	}
+	w.ascii('["' + at + '",');
 	if (tidLen === 0 || allZero(b, tidS, tidE)) w.ascii('""');
 	else w.hexString(b, tidS, tidE);
 	w.byte(0x2c);
@@ -187,8 +197,14 @@ function logRecord(r: Reader, start: number, end: number, suffix: Buffer, origin
 	w.ascii(',' + (severity & 0xff) + ',');
 	const capture = sink.capture;
 	let bodyText = '';
+	const bodyLimit = sink.limits?.maxLogBodyBytes ?? Infinity;
 	if (bodyS < 0) w.ascii('""');
-	else if (b[bodyS] === 0x0a && bodyS + 1 < bodyE && b[bodyS + 1] < 0x80 && bodyS + 2 + b[bodyS + 1] === bodyE) {
+	else if (bodyE - bodyS > bodyLimit) {
+		r.pos = bodyS;
+		const full = anyValueText(r, bodyE);
+		bodyText = Buffer.byteLength(full) > bodyLimit ? truncate(full, bodyLimit).text : full;
+		w.jsonString(bodyText);
+	} else if (b[bodyS] === 0x0a && bodyS + 1 < bodyE && b[bodyS + 1] < 0x80 && bodyS + 2 + b[bodyS + 1] === bodyE) {
 		w.jsonBytes(b, bodyS + 2, bodyE);
 		if (capture) bodyText = b.toString('utf8', bodyS + 2, bodyE);
 	} else {

@@ -8,6 +8,7 @@
 import { jsonAnyValueText, jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
 import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
 import { emptyItem } from '../../src/lib/server/interpret/facts';
+import { recordTimeProblem, truncate, withLimits, type IngestLimits } from './limits';
 import type { AttributeCapture } from './proto-attributes';
 import { idOrEmpty, jsonEnum, q, RowSink } from './rows';
 import { capturedAttributes } from './traces';
@@ -39,8 +40,11 @@ export { decodeLogsProto } from './logs-proto';
 
 // ---- OTLP/JSON --------------------------------------------------------------------------------
 
-export function decodeLogsJson(body: unknown, capture: AttributeCapture | null = null): RowSink {
-	const sink = new RowSink(capture);
+export function decodeLogsJson(body: unknown, capture: AttributeCapture | null = null, limits: IngestLimits | null = null): RowSink {
+	return withLimits(limits, () => decodeLogsJsonWith(body, new RowSink(capture, limits)));
+}
+
+function decodeLogsJsonWith(body: unknown, sink: RowSink): RowSink {
 	for (const rl of list(obj(body, 'request').resourceLogs, 'resourceLogs')) {
 		const o = obj(rl, 'ResourceLogs');
 		const res = jsonResource(o.resource);
@@ -65,7 +69,9 @@ function jsonRecord(o: Record<string, unknown>, suffix: string, origin: { servic
 	const observed = jsonTime(o.observedTimeUnixNano, 'observedTimeUnixNano');
 	const severityNumber = jsonEnum(o.severityNumber, 'severity');
 	const severityText = jsonString(o.severityText, 'severityText');
-	const body = o.body === undefined || o.body === null ? '' : jsonAnyValueText(o.body);
+	const fullBody = o.body === undefined || o.body === null ? '' : jsonAnyValueText(o.body);
+	const bodyLimit = sink.limits?.maxLogBodyBytes ?? Infinity;
+	const body = fullBody.length > bodyLimit / 4 && Buffer.byteLength(fullBody) > bodyLimit ? truncate(fullBody, bodyLimit).text : fullBody;
 	let attrs = jsonAttributesObject(o.attributes);
 	const flags = o.flags === undefined || o.flags === null ? 0 : Number(jsonInt64Text(o.flags, 'flags'));
 	const traceId = jsonHex(o.traceId);
@@ -79,7 +85,8 @@ function jsonRecord(o: Record<string, unknown>, suffix: string, origin: { servic
 	}
 	const problem =
 		(traceId === null || spanId === null ? 'traceId and spanId must be hex' : idsProblem(traceId, spanId)) ||
-		(severityNumber < 0 ? 'severityNumber must be a SeverityNumber' : '');
+		(severityNumber < 0 ? 'severityNumber must be a SeverityNumber' : '') ||
+		(sink.limits ? recordTimeProblem(recordTime(time, observed), sink.limits) : '');
 	if (problem) return sink.reject(`log record: ${problem}`);
 	const head = '["' + recordTime(time, observed) + '","' + idOrEmpty(traceId ?? '') + '","' + idOrEmpty(spanId ?? '') + '",' + (flags & 0xff) + ',' + q(severityText) + ',' + (severityNumber & 0xff) + ',' + q(body) + ',';
 	if (sink.capture) {

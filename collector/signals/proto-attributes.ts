@@ -3,6 +3,7 @@
  * a Map(String, String) column, string values copied byte for byte.
  */
 import { anyValueText } from './any-value';
+import { truncate, VALUE_LIMIT } from './limits';
 import type { RowWriter } from './row-writer';
 import { expectWire, type Reader, WIRE_LEN } from './wire';
 
@@ -137,6 +138,10 @@ export function writeKeyValue(r: Reader, w: RowWriter, start: number, end: numbe
 	// AnyValue holding only string_value with a one-byte length: copy its bytes
 	if (b[valS] === 0x0a && valS + 1 < valE && b[valS + 1] < 0x80 && valS + 2 + b[valS + 1] === valE) return w.jsonBytes(b, valS + 2, valE);
 	r.pos = valS;
+	if (valE - valS > VALUE_LIMIT.attributeBytes) {
+		const text = anyValueText(r, valE);
+		return w.jsonString(Buffer.byteLength(text) > VALUE_LIMIT.attributeBytes ? truncate(text, VALUE_LIMIT.attributeBytes).text : text);
+	}
 	// AnyValue holding only int_value: its decimal text needs no escaping
 	if (b[valS] === 0x18) {
 		const text = r.int64Text();

@@ -4,6 +4,7 @@
  * (https://opentelemetry.io/docs/specs/otlp/#partial-success).
  */
 import type { Item } from '../../src/lib/server/interpret/facts';
+import type { IngestLimits } from './limits';
 import type { AttributeCapture } from './proto-attributes';
 import type { RowWriter } from './row-writer';
 
@@ -33,8 +34,12 @@ export class RowSink implements DecodedRows {
 	/** per row: the map already has members (derived ones follow a comma) */
 	private filled: boolean[] = [];
 
-	constructor(capture: AttributeCapture | null = null) {
+	/** per-item limits (times, sizes); null: rows are written as decoded */
+	readonly limits: IngestLimits | null;
+
+	constructor(capture: AttributeCapture | null = null, limits: IngestLimits | null = null) {
 		this.capture = capture;
+		this.limits = limits;
 	}
 
 	/** Record where the current row's attribute map ends. */

@@ -9,6 +9,7 @@
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
 import { emptyItem, type Item } from '../../src/lib/server/interpret/facts';
 import { readKeyValue, KV } from './any-value';
+import { spanTimeProblem, withLimits, type IngestLimits } from './limits';
 import { WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink, SPAN_KINDS, STATUS_CODES } from './rows';
@@ -19,8 +20,11 @@ function suffixOf(res: ResourceInfo, scope: ScopeInfo): Buffer {
 }
 
 /** With a capture, each span's interpretation input is collected too (sink.items). */
-export function decodeTracesProto(buf: Buffer, capture: AttributeCapture | null = null): RowSink {
-	const sink = new RowSink(capture);
+export function decodeTracesProto(buf: Buffer, capture: AttributeCapture | null = null, limits: IngestLimits | null = null): RowSink {
+	return withLimits(limits, () => decodeTracesProtoWith(buf, new RowSink(capture, limits)));
+}
+
+function decodeTracesProtoWith(buf: Buffer, sink: RowSink): RowSink {
 	const w = (sink.writer = new RowWriter(Math.max(4096, buf.length * 2)));
 	const r = new Reader(buf, 0, buf.length);
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
@@ -198,7 +202,9 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 							? 'parent_span_id must be 8 bytes or empty'
 							: t1 < t0
 								? 'end_time_unix_nano is before start_time_unix_nano'
-								: '';
+								: sink.limits
+									? spanTimeProblem(t0, t1, sink.limits)
+									: '';
 	if (problem) {
 		r.end = outer;
 		return sink.reject(`span ${b.toString('hex', sidS, sidE) || '?'}: ${problem}`);

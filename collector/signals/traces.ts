@@ -8,6 +8,7 @@
 import { jsonAttributesObject, jsonInt64Text, jsonString } from './any-value';
 import { jsonHex, jsonResource, jsonScope, list, obj, type ResourceInfo, type ScopeInfo } from './common';
 import { emptyItem } from '../../src/lib/server/interpret/facts';
+import { spanTimeProblem, withLimits, type IngestLimits } from './limits';
 import type { AttributeCapture } from './proto-attributes';
 import { idOrEmpty, jsonEnum, q, RowSink, SPAN_KINDS, spanIdProblem, STATUS_CODES, traceIdProblem } from './rows';
 
@@ -29,8 +30,11 @@ export { decodeTracesProto } from './traces-proto';
 
 // ---- OTLP/JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding) -------------
 
-export function decodeTracesJson(body: unknown, capture: AttributeCapture | null = null): RowSink {
-	const sink = new RowSink(capture);
+export function decodeTracesJson(body: unknown, capture: AttributeCapture | null = null, limits: IngestLimits | null = null): RowSink {
+	return withLimits(limits, () => decodeTracesJsonWith(body, new RowSink(capture, limits)));
+}
+
+function decodeTracesJsonWith(body: unknown, sink: RowSink): RowSink {
 	for (const rs of list(obj(body, 'request').resourceSpans, 'resourceSpans')) {
 		const o = obj(rs, 'ResourceSpans');
 		const res = jsonResource(o.resource);
@@ -77,7 +81,8 @@ function jsonSpan(s: Record<string, unknown>, suffix: string, origin: { service:
 		(linkIds.some(([a, b]) => a === null || b === null) ? 'link ids must be hex' : '') ||
 		(kind < 0 ? 'kind must be a SpanKind' : '') ||
 		(statusCode < 0 ? 'status.code must be a StatusCode' : '') ||
-		(stop < start ? 'endTimeUnixNano is before startTimeUnixNano' : '');
+		(stop < start ? 'endTimeUnixNano is before startTimeUnixNano' : '') ||
+		(sink.limits ? spanTimeProblem(start, stop, sink.limits) : '');
 	// Names, attributes and messages are decoded even for a rejected span: a wrong type is a 400.
 	const name = jsonString(s.name, 'name');
 	const traceState = jsonString(s.traceState, 'traceState');

@@ -50,7 +50,11 @@ export class Writer {
 					metrics.signals[signal].insertFailures++;
 					this.log(`collector: insert into ${table} failed: ${(e as Error)?.message ?? e}`);
 				},
-				onRefusedData: (e) => new RefusedByStoreError(((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 500)),
+				// the engine's text stays in the log: clients get what they can act on, not ClickHouse internals
+				onRefusedData: (e) => {
+					this.log(`collector: the store refused a request's rows for ${table}: ${((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 500)}`);
+					return new RefusedByStoreError(`a value of this request could not be stored in ${table}; nothing of the request was stored (the collector log has the detail)`);
+				},
 				onGaveUp: (e) => {
 					this.markDown(e);
 					return new UnavailableError('the store is unavailable; retry later', config.retryAfterSeconds);

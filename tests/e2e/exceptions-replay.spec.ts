@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { test, expect, ADMIN } from './fixtures';
 import { sendLog, sendSpan } from './otlp-json';
 import { ExceptionPage } from './pages/exception-page';
-import { verify } from '../../src/lib/server/actions/signing';
+import { verify } from '../../src/lib/server/webhooks/signing';
 import { exceptionId } from '../../src/lib/server/exceptions/ids';
 
 const OPERATOR = { email: 'operator@e2e.example.com', password: 'operator-password-1' };

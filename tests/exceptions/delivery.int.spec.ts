@@ -5,8 +5,9 @@ import { exceptionsDb, users } from './setup';
 import { startReceiver, type Receiver } from './receiver';
 import { createEndpoint, getEndpoint, setAllowed } from '../../src/lib/server/actions/endpoints';
 import { deliver, deliveryLog, type WebhookData } from '../../src/lib/server/actions/delivery';
-import { checkTarget, isPrivateAddress } from '../../src/lib/server/actions/ssrf';
-import { sign, verify } from '../../src/lib/server/actions/signing';
+import { checkTarget } from '../../src/lib/server/webhooks/ssrf';
+import { isPrivateAddress } from '../../src/lib/server/webhooks/addresses';
+import { sign, verify } from '../../src/lib/server/webhooks/signing';
 import { open, seal } from '../../src/lib/server/actions/secret-box';
 import { db, sql } from '../../src/lib/server/db';
 

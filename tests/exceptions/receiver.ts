@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verify } from '../../src/lib/server/actions/signing';
+import { verify } from '../../src/lib/server/webhooks/signing';
 
 export interface Received {
 	headers: Record<string, string>;

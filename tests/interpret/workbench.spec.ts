@@ -74,6 +74,14 @@ describe('itemsFromOtlpJson', () => {
 		expect(rejected).toMatch(/trace_id must be 16 bytes/);
 	});
 
+	it('keeps every span event, for rules that read event:<name>:<attribute>', () => {
+		const doc = JSON.parse(FIXTURE);
+		const span = doc.resourceSpans[0].scopeSpans[0].spans[0];
+		span.events = [{ name: 'error', attributes: [{ key: 'message', value: { stringValue: 'ERP refused' } }] }];
+		const [item] = itemsFromOtlpJson(JSON.stringify(doc)).items;
+		expect(item.events).toEqual([{ name: 'error', attrs: { message: 'ERP refused' } }]);
+	});
+
 	it('takes log records too', () => {
 		const logs = {
 			resourceLogs: [
@@ -174,6 +182,11 @@ describe('preview', () => {
 		expect(p.issues).toHaveLength(2);
 		expect(p.issues).toContain('rules.0.id: lower-case letters, digits and . _ : -');
 		expect(p.issues.find((i) => i.startsWith('rules.0.set.flw: '))).toMatch(/unknown fact "flw": one of flow, step/);
+	});
+
+	it('lists a duplicate rule id beside the other problems', () => {
+		const p = preview('rules:\n  - id: a\n    set: { flow: x }\n  - id: a\n    set: { flw: y }\n', []);
+		expect(p).toEqual({ ok: false, issues: [expect.stringMatching(/^rules\.1\.set\.flw: unknown fact "flw"/), 'rules.1.id: duplicate rule id a'] });
 	});
 
 	it('names the nested problem of a value or a kind, and a YAML syntax error', () => {

@@ -4,9 +4,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRound } from '../../src/lib/server/alerts/engine';
-import { newSecret, verify } from '../../src/lib/server/actions/signing';
+import { newSecret, verify } from '../../src/lib/server/webhooks/signing';
 import { history } from '../../src/lib/server/alerts/store';
 import { setCatalogue } from '../../src/lib/server/flows/catalogue';
+import { setConfig } from '../../src/lib/server/config';
 import { testDb, type TestDb } from '../helpers/db';
 import { Sender } from './send';
 import { FLOW, testCatalogue } from './scenario';
@@ -42,6 +43,8 @@ describe('alert rounds: fire once, re-notify, resolve; signed webhooks', () => {
 				{ url: `http://127.0.0.1:${port}/slack`, format: 'slack', flows: [FLOW] }
 			]
 		});
+		// the receiver is on loopback, which the webhook SSRF guard refuses unless allow-listed
+		setConfig({ ...t.config, actionAllowlist: [`127.0.0.1:${port}`] });
 		setCatalogue(testCatalogue);
 		// ten orders in the last four minutes, eight of them failed
 		const exporter = new InMemorySpanExporter();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertHeaders, slackBody, standardBody } from '../../src/lib/server/alerts/notify';
-import { sign, verify } from '../../src/lib/server/actions/signing';
+import { sign, verify } from '../../src/lib/server/webhooks/signing';
 import type { AlertEvent } from '../../src/lib/server/alerts/store';
 
 describe('Standard Webhooks signing', () => {

@@ -4,6 +4,7 @@
  * (environment wins). Fails fast at start with every problem listed.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -16,6 +17,13 @@ const bool = z
 export const attributeName = z
 	.string()
 	.regex(/^[A-Za-z0-9_.:/-]{1,200}$/, 'attribute names may use letters, digits and _ . : / -');
+
+function isIpOrCidr(s: string): boolean {
+	const [address, bits, extra] = s.split('/');
+	const version = isIP(address);
+	if (!version || extra !== undefined) return false;
+	return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
 
 export const configSchema = z.object({
 	/** embedded chDB data directory (ignored when clickhouseUrl is set) */
@@ -35,6 +43,15 @@ export const configSchema = z.object({
 	host: z.string().default('0.0.0.0'),
 	/** public origin of the console, used for CSRF checks and the Secure cookie flag */
 	origin: z.string().url().optional(),
+	/**
+	 * reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client;
+	 * empty: the client address is the socket peer and X-Forwarded-For is ignored (src/lib/server/request.ts)
+	 */
+	trustedProxies: z
+		.union([z.string(), z.array(z.string())])
+		.default([])
+		.transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+		.pipe(z.array(z.string().refine(isIpOrCidr, 'an IP address or CIDR range, e.g. 10.0.0.0/8'))),
 
 	otlpHttpPort: port.default(4318),
 	otlpGrpcPort: port.default(4317),
@@ -53,6 +70,12 @@ export const configSchema = z.object({
 	insertConcurrency: positiveInt.max(16).default(2),
 	/** insert attempts (same dedup token each time) before answering 503 */
 	insertAttempts: positiveInt.default(3),
+	/** per item: a span or record later than this far in the future is rejected (partial success) */
+	ingestMaxFutureMinutes: positiveInt.default(60),
+	/** per value: longer attribute values are cut and marked with the original's size and SHA-256 */
+	maxAttributeBytes: positiveInt.min(256).default(16 * 1024),
+	/** per record: a longer log body (a dead letter's payload) is cut and marked the same way; a cut payload is not replayed */
+	maxLogBodyBytes: positiveInt.min(1024).default(1024 * 1024),
 	/** seconds clients are told to wait on 429/503 */
 	retryAfterSeconds: positiveInt.default(5),
 	/** require a per-source ingest token (see `syncscope ingest-token add`) */
@@ -130,6 +153,7 @@ const envNames: Record<keyof Config, string> = {
 	port: 'PORT',
 	host: 'HOST',
 	origin: 'ORIGIN',
+	trustedProxies: 'SYNCSCOPE_TRUSTED_PROXIES',
 	otlpHttpPort: 'OTLP_HTTP_PORT',
 	otlpGrpcPort: 'OTLP_GRPC_PORT',
 	otlpHost: 'OTLP_HOST',
@@ -159,6 +183,9 @@ const envNames: Record<keyof Config, string> = {
 	alertIntervalSeconds: 'SYNCSCOPE_ALERT_INTERVAL_SECONDS',
 	alertRenotifyMinutes: 'SYNCSCOPE_ALERT_RENOTIFY_MINUTES',
 	alertWebhooks: 'SYNCSCOPE_ALERT_WEBHOOKS',
+	ingestMaxFutureMinutes: 'SYNCSCOPE_INGEST_MAX_FUTURE_MINUTES',
+	maxAttributeBytes: 'SYNCSCOPE_MAX_ATTRIBUTE_BYTES',
+	maxLogBodyBytes: 'SYNCSCOPE_MAX_LOG_BODY_BYTES',
 	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
 	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
 	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',

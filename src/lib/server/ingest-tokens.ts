@@ -19,9 +19,24 @@ export function newToken(): { token: string; hash: string } {
 	return { token, hash: hashToken(token) };
 }
 
+/**
+ * A process-wide generation of the token set, bumped on every add and revoke made in this process
+ * (on globalThis: the console bundle and the collector share it in embedded mode), so the collector
+ * drops its cached hashes at once instead of waiting for its refresh interval.
+ */
+const GENERATION = Symbol.for('syncscope.ingestTokens.generation');
+type G = typeof globalThis & { [GENERATION]?: number };
+export function tokenGeneration(): number {
+	return (globalThis as G)[GENERATION] ?? 0;
+}
+function bumpGeneration(): void {
+	(globalThis as G)[GENERATION] = tokenGeneration() + 1;
+}
+
 export async function addToken(db: Db, source: string): Promise<string> {
 	const { token, hash } = newToken();
 	await db.insertRows('ingest_tokens', [{ TokenHash: hash, Source: source, Revoked: 0 }]);
+	bumpGeneration();
 	return token;
 }
 
@@ -31,6 +46,7 @@ export async function revokeSource(db: Db, source: string): Promise<number> {
 		sql`SELECT TokenHash FROM ingest_tokens FINAL WHERE Source = ${{ String: source }} AND Revoked = 0`
 	);
 	if (rows.length) await db.insertRows('ingest_tokens', rows.map((r) => ({ TokenHash: r.TokenHash, Source: source, Revoked: 1 })));
+	bumpGeneration();
 	return rows.length;
 }
 

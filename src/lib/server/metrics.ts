@@ -6,6 +6,7 @@
  *   const deliveries = counter('syncscope_action_deliveries_total', 'Action webhook deliveries', ['outcome']);
  *   deliveries.inc({ outcome: 'delivered' });
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 export type Labels = Record<string, string | number>;
 
 interface Metric {
@@ -155,4 +156,15 @@ export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /** Forget every metric (tests only). */
 export function resetMetrics(): void {
 	registry().clear();
+}
+
+/**
+ * GET /metrics on every port (console, collector OTLP/HTTP, collector operations): with a metrics
+ * token configured, only `Authorization: Bearer <token>` is served (compared in constant time).
+ */
+export function metricsAuthorized(authorization: string | undefined, token: string | undefined): boolean {
+	if (!token) return true;
+	const given = createHash('sha256').update(String(authorization ?? '')).digest();
+	const want = createHash('sha256').update(`Bearer ${token}`).digest();
+	return timingSafeEqual(given, want);
 }

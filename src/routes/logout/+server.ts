@@ -3,7 +3,12 @@ import { deleteSessionCookie, invalidateSession } from '$lib/server/auth';
 import { route } from '$lib/route';
 import type { RequestHandler } from './$types';
 
-/** Sign out: end the session on the server (not just the cookie), then back to the sign-in page. */
+/**
+ * Sign out: end the session on the server (not just the cookie), then back to the sign-in page.
+ * POST only (a GET is 405, so a link or an image cannot sign anyone out), and like every request
+ * that changes state it must come from this origin (the Origin rule in hooks.server.ts): the
+ * layout's sign-out is a plain same-origin form.
+ */
 export const POST: RequestHandler = async ({ locals, cookies, url }) => {
 	if (locals.user?.sessionId) await invalidateSession(locals.user.sessionId);
 	deleteSessionCookie(cookies, url);

@@ -1,17 +1,16 @@
 /**
- * Delivering an action to the middleware: Standard Webhooks signed POST, Idempotency-Key and
- * webhook-id = the deterministic delivery id (the same across retries and across processes),
- * exponential back-off with full jitter, 2xx delivered, 410 disables the endpoint, other 4xx and
- * 3xx are permanent, 408/429/5xx/network errors are retried. Each attempt is logged in
- * action_deliveries. A delivery already marked delivered is never sent again.
+ * Delivering an action to the middleware through the one webhook sender (webhooks/sender.ts:
+ * Standard Webhooks signing, SSRF guard at connect time, back-off with full jitter; 2xx delivered,
+ * 408/429/5xx/network retried, 3xx and other 4xx permanent). Idempotency-Key and webhook-id = the
+ * deterministic delivery id (the same across retries and across processes); 410 disables the
+ * endpoint. Each attempt is logged in action_deliveries. A delivery already marked delivered is
+ * never sent again.
  */
 import { config } from '../config';
 import { db, sql } from '../db';
 import { sha256Hex } from '../audit/canonical';
 import { allowlist, endpointForSending, updateEndpoint } from './endpoints';
-import { send } from './send';
-import { signedHeaders } from './signing';
-import { checkTarget, SsrfError } from './ssrf';
+import { sendWebhook } from '../webhooks/sender';
 import { actionDeliveries, actionDeliveryDuration } from '../console-metrics';
 
 export interface WebhookData {
@@ -94,8 +93,6 @@ async function lastAttempt(id: string): Promise<number> {
 	return r[0]?.a ?? 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Run (or join) the delivery of one job; resolves when it is delivered or has given up. */
 export function deliver(job: DeliveryJob): Promise<DeliveryOutcome> {
 	const id = job.data.deliveryId;
@@ -112,52 +109,30 @@ async function run(job: DeliveryJob): Promise<DeliveryOutcome> {
 	const base = { DeliveryId: id, ExceptionId: job.data.exceptionId, Action: job.data.action, EndpointId: job.endpointId };
 	if (await alreadyDelivered(id)) return { outcome: 'duplicate', status: 0, error: 'already delivered', attempts: 0 };
 	const body = JSON.stringify({ type: `syncscope.action.${job.data.action}`, timestamp: new Date().toISOString(), data: job.data });
-	let attempt = await lastAttempt(id);
-	let last: DeliveryOutcome = { outcome: 'failed', status: 0, error: 'not attempted', attempts: 0 };
-	for (let i = 0; i < c.deliveryAttempts; i++) {
-		attempt++;
-		const ep = await endpointForSending(job.endpointId);
-		const url = ep?.url ?? '';
-		const stop = !ep ? 'the endpoint was deleted' : !ep.enabled ? `the endpoint is disabled (${ep.disabledReason})` : await job.precondition?.();
-		if (stop) {
+	const before = await lastAttempt(id);
+	let stopped = null as DeliveryOutcome | null;
+	const r = await sendWebhook({
+		id,
+		body,
+		policy: { attempts: c.deliveryAttempts, backoffMs: c.deliveryBackoffMs, timeoutMs: c.deliveryTimeoutMs },
+		// the endpoint, its allow-listing and the job's precondition are read again before every attempt
+		target: async (i) => {
+			const ep = await endpointForSending(job.endpointId);
+			const stop = !ep ? 'the endpoint was deleted' : !ep.enabled ? `the endpoint is disabled (${ep.disabledReason})` : await job.precondition?.();
+			if (!stop) return { url: ep!.url, secret: ep!.secret, allowlist: await allowlist() };
 			const outcome = ep && ep.enabled ? 'void' : 'failed';
-			await log({ ...base, Attempt: attempt, Url: url, Status: 0, Outcome: outcome, Error: stop, DurationMs: 0 });
-			return { outcome, status: 0, error: stop, attempts: i };
+			await log({ ...base, Attempt: before + i + 1, Url: ep?.url ?? '', Status: 0, Outcome: outcome, Error: stop, DurationMs: 0 });
+			stopped = { outcome, status: 0, error: stop, attempts: i };
+			return { stop };
+		},
+		onAttempt: async (a) => {
+			const gone = a.status === 410;
+			await log({ ...base, Attempt: before + a.index + 1, Url: a.url, Status: a.status, Outcome: a.outcome, Error: gone ? 'the endpoint answered 410 Gone: disabled' : a.error, DurationMs: a.refused ? 0 : a.durationMs });
+			if (gone) await updateEndpoint(job.endpointId, { enabled: false, reason: '410 Gone from the receiver' }, { email: 'system', role: 'system' });
 		}
-		let status = 0;
-		let error = '';
-		let durationMs = 0;
-		try {
-			const target = await checkTarget(ep!.url, await allowlist());
-			const headers = {
-				'content-type': 'application/json',
-				'idempotency-key': id,
-				'user-agent': 'syncscope-webhooks/1',
-				...signedHeaders(ep!.secret, id, body)
-			};
-			({ status, error = '', durationMs } = await send(target, headers, body, c.deliveryTimeoutMs));
-		} catch (e) {
-			error = e instanceof SsrfError ? `refused by the SSRF guard: ${e.message}` : (e as Error).message;
-			await log({ ...base, Attempt: attempt, Url: url, Status: 0, Outcome: 'failed', Error: error, DurationMs: 0 });
-			return { outcome: 'failed', status: 0, error, attempts: i + 1 };
-		}
-		if (status >= 200 && status < 300) {
-			await log({ ...base, Attempt: attempt, Url: url, Status: status, Outcome: 'delivered', Error: '', DurationMs: durationMs });
-			return { outcome: 'delivered', status, error: '', attempts: i + 1 };
-		}
-		const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
-		if (status === 410) error = 'the endpoint answered 410 Gone: disabled';
-		else if (status >= 300 && status < 400) error = `redirect (${status}) not followed`;
-		else if (!error) error = `HTTP ${status}`;
-		const final = !retryable || i === c.deliveryAttempts - 1;
-		await log({ ...base, Attempt: attempt, Url: url, Status: status, Outcome: final ? 'failed' : 'retrying', Error: error, DurationMs: durationMs });
-		last = { outcome: 'failed', status, error, attempts: i + 1 };
-		if (status === 410) await updateEndpoint(job.endpointId, { enabled: false, reason: '410 Gone from the receiver' }, { email: 'system', role: 'system' });
-		if (final) return last;
-		// full jitter: a random wait in [0, base * 2^i] (AWS architecture blog, "Exponential Backoff And Jitter")
-		await sleep(Math.random() * c.deliveryBackoffMs * 2 ** i);
-	}
-	return last;
+	});
+	if (stopped) return stopped;
+	return { outcome: r.outcome === 'delivered' ? 'delivered' : 'failed', status: r.status, error: r.outcome === 'failed' && r.status === 410 ? 'the endpoint answered 410 Gone: disabled' : r.error, attempts: r.attempts };
 }
 
 /** The delivery log of one exception, oldest first. */

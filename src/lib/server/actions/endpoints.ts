@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { config } from '../config';
 import { db, sql } from '../db';
 import { appendAudit } from '../audit/log';
-import { newSecret } from './signing';
+import { newSecret } from '../webhooks/signing';
 import { open, seal } from './secret-box';
-import { checkTarget, SsrfError } from './ssrf';
+import { checkTarget, SsrfError } from '../webhooks/ssrf';
 
 export const endpointInput = z.object({
 	name: z.string().trim().min(1, 'name is required').max(100),

@@ -1,11 +1,14 @@
 /**
- * Alert notifications: a Standard Webhooks signed POST per configured webhook, with either the
+ * Alert notifications: a Standard Webhooks signed POST per configured webhook, sent by the one
+ * webhook sender (webhooks/sender.ts: SSRF guard with the action allow-list, retries), with either the
  * Syncscope event body or a Slack-compatible message body ({ text, blocks }).
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { logger } from '../log';
-import { signedHeaders } from '../actions/signing';
+import { allowlist } from '../actions/endpoints';
+import { webhookHeaders } from '../webhooks/signing';
+import { sendWebhook } from '../webhooks/sender';
 import type { AlertEvent } from './store';
 
 type Webhook = Config['alertWebhooks'][number];
@@ -32,32 +35,42 @@ export function slackBody(e: AlertEvent, consoleOrigin?: string) {
 
 const round = (v: number) => (Math.abs(v) < 1 ? v.toFixed(4) : v.toFixed(1));
 
-/** Deliver to every webhook that covers the flow; returns the URLs that answered 2xx. */
-/** Standard Webhooks headers (signed with the action webhooks' signer when the hook has a secret). */
+/** Standard Webhooks headers (signed when the hook has a secret), as the one webhook sender sends them. */
 export function alertHeaders(secret: string | undefined, id: string, body: string, now = new Date()): Record<string, string> {
-	const base = { 'content-type': 'application/json', 'idempotency-key': id };
-	if (secret) return { ...base, ...signedHeaders(secret, id, body, now.getTime()) };
-	return { ...base, 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)) };
+	return webhookHeaders(id, body, secret, now.getTime());
 }
 
-export async function deliver(e: AlertEvent, hooks: readonly Webhook[], opts: { origin?: string; now?: Date; timeoutMs?: number } = {}): Promise<string[]> {
-	const now = opts.now ?? new Date();
+export interface NotifyOptions {
+	origin?: string;
+	now?: Date;
+	timeoutMs?: number;
+	/** host:port pairs that may be private; default: the action allow-list (admin list + SYNCSCOPE_ACTION_ALLOWLIST) */
+	allowlist?: readonly string[];
+}
+
+/**
+ * Deliver to every webhook that covers the flow, through the one webhook sender (SSRF guard,
+ * signing, three attempts with back-off); returns the URLs that answered 2xx.
+ */
+export async function deliver(e: AlertEvent, hooks: readonly Webhook[], opts: NotifyOptions = {}): Promise<string[]> {
 	const id = `alert_${randomUUID()}`;
 	const targets = hooks.filter((h) => !h.flows || h.flows.includes(e.flow));
+	if (targets.length === 0) return [];
+	const allow = opts.allowlist ?? (await allowlist());
+	const log = logger('alerts');
 	const results = await Promise.all(
 		targets.map(async (h) => {
-			const body = JSON.stringify(h.format === 'slack' ? slackBody(e, opts.origin) : standardBody(e, now, opts.origin));
-			for (let attempt = 0; attempt < 3; attempt++) {
-				try {
-					const res = await fetch(h.url, { method: 'POST', headers: alertHeaders(h.secret, id, body, now), body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000) });
-					if (res.ok) return h.url;
-					if (res.status < 500 && res.status !== 429) break; // permanent: do not retry
-				} catch (err) {
-					logger('alerts').warn('alert webhook failed', { url: h.url, attempt: attempt + 1, err });
+			const body = JSON.stringify(h.format === 'slack' ? slackBody(e, opts.origin) : standardBody(e, opts.now ?? new Date(), opts.origin));
+			const r = await sendWebhook({
+				id,
+				body,
+				policy: { attempts: 3, backoffMs: 250, timeoutMs: opts.timeoutMs ?? 5_000 },
+				target: async () => ({ url: h.url, secret: h.secret, allowlist: allow }),
+				onAttempt: (a) => {
+					if (a.outcome !== 'delivered') log.warn('alert webhook failed', { url: h.url, attempt: a.index + 1, status: a.status, error: a.error });
 				}
-				await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
-			}
-			return null;
+			});
+			return r.outcome === 'delivered' ? h.url : null;
 		})
 	);
 	return results.filter((u): u is string => u !== null);

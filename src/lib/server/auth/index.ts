@@ -1,6 +1,7 @@
 /** The auth module: sessions, users, API tokens, sign-in; and the first admin at start-up. */
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
+import { AuthError } from './errors';
 import { countUsers, createUser } from './users';
 
 export { signIn } from './sign-in';
@@ -18,7 +19,13 @@ export async function ensureFirstAdmin(c: Pick<Config, 'adminEmail' | 'adminPass
 	const email = c.adminEmail ?? 'admin@localhost';
 	const generated = !c.adminPassword;
 	const password = c.adminPassword ?? randomBytes(18).toString('base64url');
-	await createUser({ email, password, role: 'admin' });
+	try {
+		await createUser({ email, password, role: 'admin' });
+	} catch (e) {
+		// a refused SYNCSCOPE_ADMIN_PASSWORD is a bad setting: say which, and exit as a config error
+		if (e instanceof AuthError && e.status === 400) throw new ConfigError(`SYNCSCOPE_ADMIN_PASSWORD is refused: ${e.message}`);
+		throw e;
+	}
 	if (generated) {
 		log(`first admin created: ${email} with one-time password ${password}\n  (set SYNCSCOPE_ADMIN_EMAIL / SYNCSCOPE_ADMIN_PASSWORD to choose them; change it after signing in)`);
 	} else {

@@ -8,8 +8,6 @@ const argon2 = () => (mod ??= import('@node-rs/argon2'));
 
 const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-export const MIN_PASSWORD_LENGTH = 12;
-
 export async function hashPassword(password: string): Promise<string> {
 	return (await argon2()).hash(password, OPTIONS);
 }

@@ -1,8 +1,8 @@
-/** Sign-in by email and password: throttle, verify, log the attempt, start a fresh session. */
+/** Sign-in by email and password: reserve an attempt, verify, settle and log it, start a fresh session. */
 import { createSession, type SessionMeta } from './session';
 import { findUserForSignIn, normalizeEmail } from './users';
 import { verifyDummy, verifyPassword } from './password';
-import { recordAttempt, throttleWait } from './throttle';
+import { recordAttempt, reserveAttempt, type AttemptReason } from './throttle';
 import type { Role } from './types';
 
 export type SignInResult =
@@ -12,26 +12,29 @@ export type SignInResult =
 
 export async function signIn(emailInput: string, password: string, meta: SessionMeta & { ip: string }): Promise<SignInResult> {
 	const email = normalizeEmail(emailInput).slice(0, 320);
-	const log = (reason: Parameters<typeof recordAttempt>[0]['reason']) =>
-		recordAttempt({ email, ip: meta.ip, reason, userAgent: meta.userAgent });
+	const log = (reason: AttemptReason) => recordAttempt({ email, ip: meta.ip, reason, userAgent: meta.userAgent });
 
-	const wait = await throttleWait(email, meta.ip);
-	if (wait > 0) {
+	// the attempt is counted before the (slow) password check, so a concurrent burst cannot all pass
+	const admission = await reserveAttempt(email, meta.ip);
+	if (!admission.ok) {
 		await log('throttled');
-		return { ok: false, reason: 'throttled', retryAfterMs: wait };
+		return { ok: false, reason: 'throttled', retryAfterMs: admission.retryAfterMs };
 	}
-	const user = await findUserForSignIn(email);
-	const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyDummy(password);
-	if (!user || !valid) {
-		await log('bad_credentials');
-		return { ok: false, reason: 'invalid' };
+	const { reservation } = admission;
+	let reason: AttemptReason;
+	let user: Awaited<ReturnType<typeof findUserForSignIn>>;
+	try {
+		user = await findUserForSignIn(email);
+		const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyDummy(password);
+		// a disabled account gets the same answer as a wrong password: it is not confirmed to a stranger
+		reason = !user || !valid ? 'bad_credentials' : user.disabled ? 'disabled' : 'ok';
+	} catch (e) {
+		reservation.release();
+		throw e;
 	}
-	if (user.disabled) {
-		// same answer as a wrong password: a disabled account is not confirmed to a stranger
-		await log('disabled');
-		return { ok: false, reason: 'invalid' };
-	}
-	await log('ok');
+	reservation.settle(reason === 'ok' ? 'ok' : 'failed');
+	await log(reason);
+	if (reason !== 'ok' || !user) return { ok: false, reason: 'invalid' };
 	const s = await createSession(user.id, meta);
 	return { ok: true, token: s.token, expiresAt: s.expiresAt, user: { id: user.id, email: user.email, role: user.role } };
 }

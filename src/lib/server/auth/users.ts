@@ -5,7 +5,8 @@
 import { db, sql } from '../db';
 import { chTime, now } from './clock';
 import { invalid, notFound, userExists } from './errors';
-import { hashPassword, MIN_PASSWORD_LENGTH } from './password';
+import { hashPassword } from './password';
+import { checkPasswordPolicy } from './password-policy';
 import { randomString, nextVersion } from './secrets';
 import { invalidateUserSessions } from './session';
 import { ROLES, type Role } from './types';
@@ -62,10 +63,6 @@ function checkRole(role: string): Role {
 	return role as Role;
 }
 
-function checkPassword(password: string): void {
-	if (password.length < MIN_PASSWORD_LENGTH) throw invalid(`passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
-}
-
 async function writeUser(u: Omit<User, 'updatedAt'> & { passwordHash: string }): Promise<void> {
 	const t = now();
 	await db().insertRows('users', [
@@ -85,7 +82,7 @@ async function writeUser(u: Omit<User, 'updatedAt'> & { passwordHash: string }):
 export async function createUser(input: { email: string; password: string; role: string }): Promise<User> {
 	const email = normalizeEmail(input.email);
 	const role = checkRole(input.role);
-	checkPassword(input.password);
+	await checkPasswordPolicy(input.password, { email });
 	if (await findUserForSignIn(email)) throw userExists(email);
 	const user = { id: randomString(16), email, role, disabled: false, createdAt: now() };
 	await writeUser({ ...user, passwordHash: await hashPassword(input.password) });
@@ -103,7 +100,7 @@ export async function updateUser(
 	const role = change.role === undefined ? current.role : checkRole(change.role);
 	let passwordHash = current.passwordHash;
 	if (change.password !== undefined) {
-		checkPassword(change.password);
+		await checkPasswordPolicy(change.password, { email: current.email });
 		passwordHash = await hashPassword(change.password);
 	}
 	const disabled = change.disabled ?? !!current.disabled;

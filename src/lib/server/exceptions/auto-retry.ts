@@ -1,7 +1,9 @@
 /**
- * The runbooks' auto-retry policy: an open exception whose runbook allows retry and sets
- * autoRetry.attempts is retried after backoff × 2^n since its last failure (n = auto-retries so
- * far), at most `attempts` times. Each retry is an ordinary audited action by "auto-retry"; with
+ * The runbooks' auto-retry policy: an open exception whose governance (every runbook that ever
+ * applied, governance.ts) allows retry and sets autoRetry.attempts is retried after backoff × 2^n
+ * since its last failure (n = auto-retries so far), at most `attempts` times. Each tick also records
+ * the policy of every open exception in the ledger, so an exception's policy is fixed within a tick
+ * of its first failure even if nobody acts on it. Each retry is an ordinary audited action by "auto-retry"; with
  * several console processes the audit log's compare-and-set lets one of them win each retry and
  * the others get 409 (already retrying), which is skipped.
  */
@@ -9,9 +11,8 @@ import { db, sql } from '../db';
 import { logger } from '../log';
 import { auditFor } from '../audit/log';
 import { startDelivery } from './dispatch';
-import { runbooks } from '../runbooks/loader';
-import { matchRunbook } from '../runbooks/match';
 import { ActionError } from './errors';
+import { governanceAllows, governanceOf } from './governance';
 import { queryExceptions } from './queries';
 import { performAction } from './service';
 
@@ -21,10 +22,15 @@ const parseUtc = (ts: string) => new Date(ts.slice(0, 23).replace(' ', 'T') + 'Z
 
 /** Retry what is due now; returns the ids retried. */
 export async function autoRetryTick(now = Date.now()): Promise<string[]> {
-	const [rows, books] = await Promise.all([queryExceptions({ state: ['open'] }), runbooks()]);
+	const rows = await queryExceptions({ state: ['open'] });
+	const gov = await governanceOf(
+		rows.map((r) => r.id),
+		{ record: true, keys: new Map(rows.map((r) => [r.id, r.correlationId || r.messageId || r.idempotencyKey])) }
+	);
 	const candidates = rows
-		.map((r) => ({ r, rb: matchRunbook(books, r)?.runbook }))
-		.filter(({ rb }) => rb && rb.autoRetry.attempts > 0 && rb.allowedActions.includes('retry'));
+		.map((r) => ({ r, g: gov.get(r.id) }))
+		.filter(({ g }) => g && g.autoRetry.attempts > 0 && governanceAllows(g, 'retry'))
+		.map(({ r, g }) => ({ r, policy: g!.autoRetry, runbook: g!.primary!.runbook.id }));
 	if (candidates.length === 0) return [];
 	const counts = new Map(
 		(
@@ -37,12 +43,12 @@ export async function autoRetryTick(now = Date.now()): Promise<string[]> {
 		).map((x) => [x.id, x.n])
 	);
 	const retried: string[] = [];
-	for (const { r, rb } of candidates) {
+	for (const { r, policy, runbook } of candidates) {
 		const n = counts.get(r.id) ?? 0;
-		if (n >= rb!.autoRetry.attempts) continue;
-		if (now < parseUtc(r.lastSeen) + rb!.autoRetry.backoff * 2 ** n) continue;
+		if (n >= policy.attempts) continue;
+		if (now < parseUtc(r.lastSeen) + policy.backoff * 2 ** n) continue;
 		try {
-			await performAction(r.id, { action: 'retry', comment: `auto-retry ${n + 1} of ${rb!.autoRetry.attempts} (runbook ${rb!.id})` }, AUTO_RETRY_ACTOR);
+			await performAction(r.id, { action: 'retry', comment: `auto-retry ${n + 1} of ${policy.attempts} (runbook ${runbook})` }, AUTO_RETRY_ACTOR);
 			retried.push(r.id);
 		} catch (e) {
 			// someone acted first, or no endpoint serves the flow: the refusal is audited; try next tick

@@ -8,9 +8,7 @@ import type { SessionUser } from '../auth/types';
 import { db, sql } from '../db';
 import { ActionError } from './errors';
 import { queryExceptions, successKeys } from './queries';
-import { replayNeedsApproval } from './policy';
-import { runbooks } from '../runbooks/loader';
-import { matchRunbook } from '../runbooks/match';
+import { governanceOf } from './governance';
 import { performAction, type ActionInput } from './service';
 import { DELIVERING, transitionError, type ActionName } from './state';
 
@@ -76,10 +74,9 @@ export async function dryRun(ids: string[], action: ActionName, user?: Pick<Sess
 		else out.eligible.push(id);
 	}
 	if (action === 'request_replay') {
-		const books = await runbooks();
+		const gov = await governanceOf(out.eligible);
 		for (const id of out.eligible) {
-			const r = byId.get(id)!;
-			if (replayNeedsApproval(matchRunbook(books, r)?.runbook ?? null, r.amount)) out.awaitApproval++;
+			if (gov.get(id)?.needsApproval ?? true) out.awaitApproval++;
 			else out.willSend++;
 		}
 	} else if (DELIVERING.has(action)) out.willSend = out.eligible.length;

@@ -3,12 +3,10 @@ import { can } from '../auth/roles';
 import type { SessionUser } from '../auth/types';
 import { auditFor, type AuditRow } from '../audit/log';
 import { deliveryLog, type DeliveryLogRow } from '../actions/delivery';
-import { matchRunbook } from '../runbooks/match';
-import { runbooks } from '../runbooks/loader';
 import { renderInstructions } from '../runbooks/render';
 import { failureEvents, getExceptionRow, latestPayload, type ExceptionRow, type FailureEvent } from './queries';
 import { ownerOf } from './owner';
-import { replayNeedsApproval, runbookAllows } from './policy';
+import { governanceAllows, governanceFor } from './governance';
 import { pendingRequest, permissionFor } from './service';
 import { actionsFrom, type ActionName } from './state';
 import { currentBinding } from './binding';
@@ -28,6 +26,8 @@ export interface ExceptionDetail {
 	exception: ExceptionRow & { owner: string };
 	payload: { payload: string; at: string; traceId: string } | null;
 	runbook: { id: string; title: string; version: number; team: string; escalation: string[]; html: string; autoRetry: { attempts: number; backoff: number }; approval: string } | null;
+	/** other runbooks that applied to this exception at some point; the strictest of all governs */
+	alsoGoverning: string[];
 	needsApproval: boolean;
 	pending: { requestedBy: string; at: string; comment: string } | null;
 	actions: ActionName[];
@@ -55,12 +55,13 @@ function failureText(f: FailureEvent): TimelineEntry {
 export async function exceptionDetail(id: string, user: SessionUser): Promise<ExceptionDetail | null> {
 	const row = await getExceptionRow(id);
 	if (!row) return null;
-	const [books, payload, history, failures, deliveries] = await Promise.all([runbooks(), latestPayload(id), auditFor('exception', id), failureEvents(id), deliveryLog(id)]);
-	const loaded = matchRunbook(books, row);
+	const [gov, payload, history, failures, deliveries] = await Promise.all([governanceFor(id), latestPayload(id), auditFor('exception', id), failureEvents(id), deliveryLog(id)]);
+	// the runbook the exception's policy was fixed by; what may be done is the strictest of all that applied
+	const loaded = gov?.primary ?? null;
 	const rb = loaded?.runbook ?? null;
 	const request = row.state === 'replay_requested' ? pendingRequest(history) : null;
 	const permitted = actionsFrom(row.state).filter(
-		(a) => runbookAllows(rb, a) && can(user, permissionFor(a)) && !(request && request.Actor === user.email && (a === 'approve_replay' || a === 'reject_replay'))
+		(a) => (!gov || governanceAllows(gov, a)) && can(user, permissionFor(a)) && !(request && request.Actor === user.email && (a === 'approve_replay' || a === 'reject_replay'))
 	);
 	// only offer what can work: a replay needs a dead-letter payload and an endpoint, a retry an endpoint
 	const binding = permitted.includes('request_replay') ? await currentBinding(id, row.flow) : null;
@@ -86,7 +87,8 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 		runbook: loaded && rb
 			? { id: rb.id, title: rb.title, version: loaded.version, team: rb.owner.team, escalation: rb.owner.escalation, html: renderInstructions(rb.instructions), autoRetry: rb.autoRetry, approval: rb.replay.approval === 'amount' ? `above ${rb.replay.amountAbove}` : rb.replay.approval }
 			: null,
-		needsApproval: replayNeedsApproval(rb, row.amount),
+		alsoGoverning: (gov?.applied ?? []).filter((a) => a !== loaded).map((a) => a?.runbook.id ?? '(no runbook)'),
+		needsApproval: gov?.needsApproval ?? true,
 		pending: request ? { requestedBy: request.Actor, at: request.At, comment: request.Comment } : null,
 		actions,
 		unavailable,

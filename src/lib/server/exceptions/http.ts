@@ -3,7 +3,7 @@ import { json } from '@sveltejs/kit';
 import { ZodError } from 'zod';
 import { logger } from '../log';
 import { ActionError } from './errors';
-import { SsrfError } from '../actions/ssrf';
+import { SsrfError } from '../webhooks/ssrf';
 import { RunbookError } from '../runbooks/loader';
 
 export interface Problem {

@@ -11,7 +11,15 @@ import { queryExceptions, queryGroups, queryPage, type ExceptionRow } from './qu
 import { STATES } from './state';
 
 const optText = z.string().trim().max(200).optional().transform((v) => v || undefined);
-const optNum = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().nonnegative().optional());
+const blankIsUnset = (v: unknown) => (v === '' || v === null ? undefined : v);
+/** a whole number in [min, max]: out of range is a 400 naming the bound, never a wrapped UInt32 in SQL */
+const boundedInt = (min: number, max: number) =>
+	z.coerce.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const optInt = (max: number) => z.preprocess(blankIsUnset, boundedInt(0, max).optional());
+/** ten years, in minutes */
+const MAX_AGE_MINUTES = 10 * 366 * 24 * 60;
+/** deeper than this, narrow the filters instead of paging */
+export const MAX_OFFSET = 1_000_000;
 
 export const listQuery = z.object({
 	flow: optText,
@@ -27,13 +35,13 @@ export const listQuery = z.object({
 		z.array(z.enum(STATES, { message: `state must be one of ${STATES.join(', ')}` })).optional()
 	),
 	/** only exceptions first seen more than this many minutes ago */
-	olderThanMinutes: optNum,
-	newerThanMinutes: optNum,
-	minAmount: optNum,
+	olderThanMinutes: optInt(MAX_AGE_MINUTES),
+	newerThanMinutes: optInt(MAX_AGE_MINUTES),
+	minAmount: z.preprocess(blankIsUnset, z.coerce.number().min(0, 'must be 0 or more').max(1e15, 'must be at most 1e15').optional()),
 	sort: z.enum(['lastSeen', 'firstSeen', 'attempts', 'amount']).default('lastSeen'),
 	dir: z.enum(['asc', 'desc']).default('desc'),
-	limit: z.coerce.number().int().min(1).max(1000).default(100),
-	offset: z.coerce.number().int().min(0).default(0)
+	limit: boundedInt(1, 1000).default(100),
+	offset: boundedInt(0, MAX_OFFSET).default(0)
 });
 export type ListQuery = z.input<typeof listQuery>;
 

@@ -61,41 +61,59 @@ export function successKeys(messageId: string, idempotencyKey: string, correlati
 	);
 }
 
-/** Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside). */
+/** How far ahead of its arrival a row's own timestamp is believed (clock skew between systems). */
+export const FUTURE_TOLERANCE_MINUTES = 5;
+
+/**
+ * When a failure or success (exception_events, message_successes) counts as having happened, for
+ * ordering them against each other and against people's actions: its own timestamp, unless that is
+ * more than FUTURE_TOLERANCE_MINUTES after it reached Syncscope (a clock far ahead, a span dated in
+ * the year 2200): then when it arrived. Otherwise such a failure would outrank every later action and
+ * success forever. ReceivedAt: migration 206.
+ */
+export function orderedAt(): Sql {
+	return raw(`if(Timestamp > ReceivedAt + toIntervalMinute(${FUTURE_TOLERANCE_MINUTES}), toDateTime64(ReceivedAt, 9), Timestamp)`);
+}
+
+/**
+ * Per-exception aggregate, resolution and action state, as one SELECT (filters are applied outside).
+ * Every "newest"/"later" here orders by orderedAt() (column At), so state, resolution and the
+ * governing signature agree on what came last.
+ */
 function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
 	return sql`
 WITH agg AS (
 	SELECT ExceptionId,
 		any(Flow) AS Flow,
-		argMax(Step, (Signal = 'span', Timestamp)) AS Step,
+		argMax(Step, (Signal = 'span', At)) AS Step,
 		max(MessageId) AS MessageId, max(IdempotencyKey) AS IdempotencyKey,
 		max(CorrelationId) AS CorrelationId, max(EntityType) AS EntityType, max(EntityId) AS EntityId,
 		max(Partner) AS Partner, max(Source) AS Source, max(Target) AS Target,
-		argMax(ServiceName, Timestamp) AS Service,
+		argMax(ServiceName, At) AS Service,
 		max(Amount) AS Amount, max(Currency) AS Currency,
-		argMaxIf(ErrorClass, Timestamp, ErrorClass != '') AS ErrorClass,
-		argMaxIf(ErrorCode, Timestamp, ErrorCode != '') AS ErrorCode,
-		argMaxIf(ErrorMessage, Timestamp, ErrorMessage != '') AS ErrorMessage,
+		argMaxIf(ErrorClass, At, ErrorClass != '') AS ErrorClass,
+		argMaxIf(ErrorCode, At, ErrorCode != '') AS ErrorCode,
+		argMaxIf(ErrorMessage, At, ErrorMessage != '') AS ErrorMessage,
 		uniqExactIf((TraceId, SpanId), Signal = 'span') AS SpanFailures,
 		uniqExactIf((TraceId, SpanId, Timestamp), Signal = 'log') AS DeadLetters,
-		min(Timestamp) AS FirstSeen, max(Timestamp) AS LastSeen,
-		argMax(TraceId, Timestamp) AS LastTraceId
-	FROM (SELECT * FROM exception_events WHERE ${pre})
+		min(At) AS FirstSeen, max(At) AS LastSeen,
+		argMax(TraceId, At) AS LastTraceId
+	FROM (SELECT *, ${orderedAt()} AS At FROM exception_events WHERE ${pre})
 	GROUP BY ExceptionId
 ),
 res AS (
 	-- its own light pass over the failures (a CTE is inlined at every use, so agg is not reused)
 	SELECT e.ExceptionId AS ExceptionId,
-		minIf(s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedAt,
-		argMinIf(s.TraceId, s.Timestamp, s.Timestamp > e.LastSeen) AS ResolvedTraceId
+		minIf(s.At, s.At > e.LastSeen) AS ResolvedAt,
+		argMinIf(s.TraceId, s.At, s.At > e.LastSeen) AS ResolvedTraceId
 	FROM (
-		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', Timestamp)) AS Step, max(Timestamp) AS LastSeen,
+		SELECT ExceptionId, any(Flow) AS Flow, argMax(Step, (Signal = 'span', At)) AS Step, max(At) AS LastSeen,
 			${successKeys('max(MessageId)', 'max(IdempotencyKey)', 'max(CorrelationId)')} AS Keys
-		FROM (SELECT * FROM exception_events WHERE ${pre})
+		FROM (SELECT *, ${orderedAt()} AS At FROM exception_events WHERE ${pre})
 		GROUP BY ExceptionId
 	) AS e
 	ARRAY JOIN Keys AS k
-	INNER JOIN (SELECT Flow, Step, KeyValue, Timestamp, TraceId FROM message_successes WHERE ${successFilter}) AS s
+	INNER JOIN (SELECT Flow, Step, KeyValue, ${orderedAt()} AS At, TraceId FROM message_successes WHERE ${successFilter}) AS s
 		ON s.Flow = e.Flow AND s.Step = e.Step AND s.KeyValue = k
 	GROUP BY e.ExceptionId
 ),
@@ -260,7 +278,7 @@ export async function getExceptionRow(id: string): Promise<ExceptionRow | null> 
 export async function latestPayload(id: string): Promise<{ payload: string; at: string; traceId: string } | null> {
 	const rows = await db().query<{ Payload: string; Timestamp: string; TraceId: string }>(
 		sql`SELECT Payload, Timestamp, TraceId FROM exception_events
-			WHERE ExceptionId = ${{ String: id }} AND Signal = 'log' ORDER BY Timestamp DESC LIMIT 1`
+			WHERE ExceptionId = ${{ String: id }} AND Signal = 'log' ORDER BY ${orderedAt()} DESC, Timestamp DESC LIMIT 1`
 	);
 	return rows[0] ? { payload: rows[0].Payload, at: rows[0].Timestamp, traceId: rows[0].TraceId } : null;
 }

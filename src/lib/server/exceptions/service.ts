@@ -3,19 +3,21 @@
  * is also the state change), then the delivery the action implies. Checks run inside the audit
  * append (audit/log.ts), so two approvers clicking at once (even in two processes) produce one
  * approval: the second re-reads, finds the state replay_approved and is refused with 409.
+ *
+ * The policy is the exception's governance (governance.ts): the strictest of every runbook that ever
+ * applied to it, never just the one its newest failure matches. The actor is a person: an API token
+ * acts as its creator (auth/tokens.ts), so requester ≠ approver holds across sessions and tokens; the
+ * token's name is kept in the row's data (`via`). The answer is the state read back after the action.
  */
 import { z } from 'zod';
 import { logger } from '../log';
 import { can } from '../auth/roles';
 import type { SessionUser } from '../auth/types';
 import { appendAudit, auditFor, type AuditInput, type AuditRow } from '../audit/log';
-import { matchRunbook } from '../runbooks/match';
-import { runbooks } from '../runbooks/loader';
-import type { Runbook } from '../runbooks/schema';
 import { ActionError } from './errors';
 import { bindingHash, currentBinding } from './binding';
 import { getExceptionRow, type ExceptionRow } from './queries';
-import { replayNeedsApproval, runbookAllows } from './policy';
+import { forbiddingRunbook, governanceAllows, governanceOf, governanceFor, type Governance } from './governance';
 import { startDelivery } from './dispatch';
 import { ACTIONS, transitionError, TRANSITIONS, type ActionName, type ExceptionState } from './state';
 
@@ -35,14 +37,15 @@ export interface ActionResult {
 	delivery?: Promise<unknown>;
 }
 
-type Actor = Pick<SessionUser, 'email' | 'role'>;
+type Actor = Pick<SessionUser, 'email' | 'role'> & Partial<Pick<SessionUser, 'via' | 'token'>>;
+
+/** How the actor acted when not in person: `token:<name>` for an API token (recorded with the row). */
+function via(user: Actor): Record<string, string> {
+	return user.via === 'token' && user.token ? { via: `token:${user.token.name}` } : {};
+}
 
 export function permissionFor(action: ActionName) {
 	return action === 'approve_replay' || action === 'reject_replay' ? ('replay:approve' as const) : ('exceptions:act' as const);
-}
-
-export async function runbookFor(e: Pick<ExceptionRow, 'flow' | 'step' | 'errorClass' | 'errorCode'>): Promise<Runbook | null> {
-	return matchRunbook(await runbooks(), e)?.runbook ?? null;
 }
 
 /** The replay request an approval would answer: the newest request_replay row. */
@@ -72,9 +75,9 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 	const input = actionInput.parse(raw);
 	const action = input.action;
 	// filled by the check inside the audit append (it may run more than once under contention)
-	const ctx: { exc: ExceptionRow | null; runbook: Runbook | null; extra: Record<string, unknown>; hash: string } = {
+	const ctx: { exc: ExceptionRow | null; gov: Governance | null; extra: Record<string, unknown>; hash: string } = {
 		exc: null,
-		runbook: null,
+		gov: null,
 		extra: {},
 		hash: ''
 	};
@@ -82,17 +85,23 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 		if (!can(user, permissionFor(action))) throw new ActionError(403, `your role (${user.role}) may not ${action.replace('_', ' ')}`);
 		if (action === 'assign' && !input.assignee) throw new ActionError(400, 'say whom to assign it to');
 		if ((action === 'reject_replay' || action === 'discard') && !input.comment) throw new ActionError(400, `a reason is required to ${action.replace('_', ' ')}`);
+		// record the signatures telemetry brought since the policy was last looked at (and audit a change)
+		const seen = await getExceptionRow(id);
+		if (seen) await governanceOf([id], { record: true, keys: new Map([[id, seen.correlationId || seen.messageId || seen.idempotencyKey]]) });
 		const row = await appendAudit(async (): Promise<AuditInput> => {
 			const exc = (ctx.exc = await getExceptionRow(id));
 			if (!exc) throw new ActionError(404, `no exception ${id}`);
-			const runbook = (ctx.runbook = await runbookFor(exc));
-			if (!runbookAllows(runbook, action)) throw new ActionError(403, `runbook ${runbook!.id} does not allow ${action.replace('_', ' ')} for this exception`);
+			// read again inside the append: a failure that arrived meanwhile counts (it can only tighten)
+			const gov = (ctx.gov = await governanceFor(id));
+			if (gov && !governanceAllows(gov, action)) {
+				throw new ActionError(403, `runbook ${forbiddingRunbook(gov, action)!.id} does not allow ${action.replace('_', ' ')} for this exception`);
+			}
 			const bad = transitionError(action, exc.state);
 			if (bad) throw new ActionError(409, bad);
-			const { extra, hash } = await actionChecks(action, exc, runbook, user);
-			ctx.extra = extra;
+			const { extra, hash } = await actionChecks(action, exc, gov, user);
+			ctx.extra = { ...extra, ...via(user) };
 			ctx.hash = hash;
-			if (action === 'assign') extra.assignee = input.assignee;
+			if (action === 'assign') ctx.extra.assignee = input.assignee;
 			return {
 				actor: user.email,
 				role: user.role,
@@ -109,18 +118,22 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 			};
 		});
 		const exc = ctx.exc!;
-		const result: ActionResult = { id, action, state: TRANSITIONS[action].to ?? exc.state };
-		if (action === 'request_replay' && !replayNeedsApproval(ctx.runbook, exc.amount)) {
-			// the runbook lets this replay through without a second person: the policy approves it
-			const approved = await performSystemApproval(id, row, ctx.runbook!);
-			result.state = 'replay_approved';
-			result.delivery = background(startDelivery(exc, approved, row));
+		let start: (() => Promise<unknown>) | null = null;
+		if (action === 'request_replay' && ctx.extra.needsApproval === false) {
+			// every runbook that ever applied lets this replay through without a second person
+			const approved = await performSystemApproval(id, row, ctx.gov!);
+			start = () => startDelivery(exc, approved, row);
 		} else if (action === 'approve_replay') {
 			const request = (await auditFor('exception', id)).find((r) => r.ActionId === ctx.extra.requestActionId)!;
-			result.delivery = background(startDelivery(exc, row, request));
+			start = () => startDelivery(exc, row, request);
 		} else if (action === 'retry') {
-			result.delivery = background(startDelivery(exc, row, row));
+			start = () => startDelivery(exc, row, row);
 		}
+		// answer the state the exception is in now, as derived from what was stored, never the state
+		// the action aimed for (a newer failure, or a success, may decide otherwise)
+		const after = await getExceptionRow(id);
+		const result: ActionResult = { id, action, state: after?.state ?? exc.state };
+		if (start) result.delivery = background(start());
 		return result;
 	} catch (e) {
 		const r = refusal(e);
@@ -134,7 +147,8 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 				businessKey: ctx.exc?.correlationId ?? '',
 				fromState: ctx.exc?.state ?? '',
 				comment: input.comment,
-				result: `refused: ${r.reason}`
+				result: `refused: ${r.reason}`,
+				...(user.via === 'token' && user.token ? { data: via(user) } : {})
 			}));
 		}
 		throw e;
@@ -142,12 +156,21 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 }
 
 /** Extra checks and recorded data per action (approval binding, requester ≠ approver). */
-async function actionChecks(action: ActionName, exc: ExceptionRow, runbook: Runbook | null, user: Actor): Promise<{ extra: Record<string, unknown>; hash: string }> {
+async function actionChecks(action: ActionName, exc: ExceptionRow, gov: Governance | null, user: Actor): Promise<{ extra: Record<string, unknown>; hash: string }> {
 	if (action === 'request_replay') {
 		const b = await currentBinding(exc.id, exc.flow);
 		if (typeof b === 'string') throw new ActionError(409, b);
 		return {
-			extra: { endpointId: b.endpoint.id, url: b.endpoint.url, binding: b.hash, needsApproval: replayNeedsApproval(runbook, exc.amount), runbook: runbook?.id ?? null },
+			extra: {
+				endpointId: b.endpoint.id,
+				url: b.endpoint.url,
+				binding: b.hash,
+				// without a governance (no failure rows), the safe default: an approver is needed
+				needsApproval: gov?.needsApproval ?? true,
+				runbook: gov?.primary?.runbook.id ?? null,
+				runbooks: gov?.applied.map((a) => a?.runbook.id ?? null) ?? [],
+				amount: gov?.amount ?? exc.amount
+			},
 			hash: b.payloadSha256
 		};
 	}
@@ -160,7 +183,8 @@ async function actionChecks(action: ActionName, exc: ExceptionRow, runbook: Runb
 	if (action === 'approve_replay' || action === 'reject_replay') {
 		const request = pendingRequest(await auditFor('exception', exc.id));
 		if (!request) throw new ActionError(409, 'there is no replay request to decide');
-		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too)');
+		// a token acts as its creator (auth/tokens.ts), so this is one person whichever way they signed in
+		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too, and to API tokens they created)');
 		const req = JSON.parse(request.Data || '{}') as { endpointId: string; binding: string };
 		if (action === 'reject_replay') return { extra: { requestActionId: request.ActionId }, hash: request.PayloadSha256 };
 		const b = await currentBinding(exc.id, exc.flow, req.endpointId);
@@ -171,8 +195,9 @@ async function actionChecks(action: ActionName, exc: ExceptionRow, runbook: Runb
 	return { extra: {}, hash: '' };
 }
 
-async function performSystemApproval(id: string, request: AuditRow, runbook: Runbook): Promise<AuditRow> {
+async function performSystemApproval(id: string, request: AuditRow, gov: Governance): Promise<AuditRow> {
 	const req = JSON.parse(request.Data) as { endpointId: string; url: string; binding: string };
+	const runbook = gov.primary!.runbook;
 	return appendAudit(async () => ({
 		actor: `policy:${runbook.id}`,
 		role: 'system',
@@ -182,7 +207,7 @@ async function performSystemApproval(id: string, request: AuditRow, runbook: Run
 		businessKey: request.BusinessKey,
 		fromState: 'replay_requested',
 		toState: 'replay_approved',
-		comment: `no approval needed under runbook ${runbook.id}`,
+		comment: `no approval needed under runbook ${gov.applied.map((a) => a!.runbook.id).join(' and ')}`,
 		payloadSha256: request.PayloadSha256,
 		result: 'ok',
 		data: { requestActionId: request.ActionId, endpointId: req.endpointId, url: req.url, binding: bindingHash(request.PayloadSha256, { id: req.endpointId, url: req.url }) }

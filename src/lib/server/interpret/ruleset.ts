@@ -33,11 +33,34 @@ export function parseRules(text: string, source = 'interpretation.yaml'): RulesF
 	}
 	const r = rulesFileSchema.safeParse(doc);
 	const issues = [
-		...(r.success ? [] : r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }))),
+		...(r.success ? [] : (r.error.issues as Issue[]).flatMap((i) => flatten(i, [])).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }))),
 		...duplicateRuleIds(doc)
 	].map((i) => `${source}: ${i.path}: ${i.message}`);
 	if (issues.length > 0 || !r.success) throw new RulesError(`invalid interpretation rules\n  ${issues.join('\n  ')}`, issues);
 	return r.data;
+}
+
+interface Issue {
+	code: string;
+	path: PropertyKey[];
+	message: string;
+	issues?: Issue[];
+	errors?: Issue[][];
+}
+
+/**
+ * The schema's own messages where zod wraps them: a bad record key (an unknown fact) reports only
+ * "Invalid key in record" and a union (a value) only "Invalid input" at the top.
+ */
+function flatten(i: Issue, at: PropertyKey[]): Issue[] {
+	const path = [...at, ...i.path];
+	if (i.code === 'invalid_key' && i.issues?.length) return i.issues.flatMap((n) => flatten(n, path));
+	if (i.code === 'invalid_union' && i.errors) {
+		// the branch the value's type was meant for: not the one that wanted another type outright
+		const branch = i.errors.find((b) => !b.some((n) => n.code === 'invalid_type' && n.path.length === 0));
+		if (branch) return branch.flatMap((n) => flatten(n, path));
+	}
+	return [{ ...i, path }];
 }
 
 export function rulesFilePath(): string {

@@ -5,7 +5,6 @@
  * and what changes against the rules in use. The sample is recent stored spans (stored.ts) or a
  * pasted OTLP/JSON export, decoded by the collector's own OTLP/JSON decoders.
  */
-import { parse as parseYaml } from 'yaml';
 import { decodeLogsJson } from '../../../../collector/signals/logs';
 import { AttributeCapture } from '../../../../collector/signals/proto-attributes';
 import { decodeTracesJson } from '../../../../collector/signals/traces';
@@ -17,7 +16,7 @@ import type { CompiledRule } from './engine';
 import { FACTS, type Derived, type Item } from './facts';
 import { buildRules, parseRules, RulesError, type ActiveRules } from './ruleset';
 import { PACKS_BY_NAME } from './packs';
-import { PACKS, rulesFileSchema } from './schema';
+import { PACKS } from './schema';
 import { routeOf } from './values';
 
 /** What one span or log record of the sample shows: where it came from and what the rules derived. */
@@ -32,6 +31,8 @@ export interface PreviewRow {
 	kind: string;
 	status: string;
 	route: string;
+	/** the HTTP (or gRPC) status code the span recorded ('' when none) */
+	code: string;
 	facts: { fact: string; value: string; by: string }[];
 	classified: boolean;
 	/** facts that differ from what the rules in use derive (empty when nothing was compared) */
@@ -93,46 +94,8 @@ function compile(document: string): ActiveRules {
 }
 
 /** Validation problems as "path: message" (the source name parseRules puts first is the same for all). */
-export function issuesOf(e: RulesError, document?: string): string[] {
-	const nested = document === undefined ? null : nestedIssues(document);
-	return nested ?? e.issues.map((i) => (i.startsWith(`${EDITED}: `) ? i.slice(EDITED.length + 2) : i));
-}
-
-interface Issue {
-	code: string;
-	path: PropertyKey[];
-	message: string;
-	issues?: Issue[];
-	errors?: Issue[][];
-}
-
-/**
- * The schema's own messages where zod wraps them: a bad record key (an unknown fact, a key name)
- * reports only "Invalid key in record" and a union (a value, a kind) only "Invalid input" at the
- * top. parseRules keeps those top messages; until it flattens them, the workbench validates again.
- * null when the document is not YAML (parseRules' message says that well).
- */
-function nestedIssues(document: string): string[] | null {
-	let doc: unknown;
-	try {
-		doc = parseYaml(document) ?? {};
-	} catch {
-		return null;
-	}
-	const r = rulesFileSchema.safeParse(doc);
-	if (r.success) return null;
-	return (r.error.issues as Issue[]).flatMap((i) => flatten(i, [])).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-}
-
-function flatten(i: Issue, at: PropertyKey[]): Issue[] {
-	const path = [...at, ...i.path];
-	if (i.code === 'invalid_key' && i.issues?.length) return i.issues.flatMap((n) => flatten(n, path));
-	if (i.code === 'invalid_union' && i.errors) {
-		// the branch the value's type was meant for: not the one that wanted another type outright
-		const branch = i.errors.find((b) => !b.some((n) => n.code === 'invalid_type' && n.path.length === 0));
-		if (branch) return branch.flatMap((n) => flatten(n, path));
-	}
-	return [{ ...i, path }];
+export function issuesOf(e: RulesError): string[] {
+	return e.issues.map((i) => (i.startsWith(`${EDITED}: `) ? i.slice(EDITED.length + 2) : i));
 }
 
 const FAILURES = new Set(['failed', 'rejected', 'relayed']);
@@ -160,7 +123,7 @@ export function preview(document: string, items: Item[], baseline?: string): Pre
 	try {
 		rules = compile(document);
 	} catch (e) {
-		if (e instanceof RulesError) return { ok: false, issues: issuesOf(e, document) };
+		if (e instanceof RulesError) return { ok: false, issues: issuesOf(e) };
 		throw e;
 	}
 	const derived = interpretBatch(items, rules.compiled);
@@ -179,6 +142,7 @@ export function preview(document: string, items: Item[], baseline?: string): Pre
 			kind: it.kind,
 			status: it.status,
 			route: routeOf(it),
+			code: statusCode(it),
 			facts: orderedFacts(d),
 			classified: isClassified(d.facts),
 			changes: before ? changesOf(before[index], d.facts) : []
@@ -193,6 +157,14 @@ export function preview(document: string, items: Item[], baseline?: string): Pre
 		rules: ruleHits(rules.compiled, derived),
 		diff: before ? diffSummary(rows) : null
 	};
+}
+
+/** The HTTP or gRPC status code of a span, as failures.ts reads it. */
+function statusCode(it: Item): string {
+	const http = it.attrs['http.response.status_code'] ?? it.attrs['http.status_code'];
+	if (http) return `HTTP ${http}`;
+	const grpc = it.attrs['rpc.grpc.status_code'];
+	return grpc ? `gRPC ${grpc}` : '';
 }
 
 /** The baseline's facts per item; null entries when the baseline itself no longer compiles. */
@@ -350,7 +322,8 @@ export function itemsFromOtlpJson(text: string): { items: Item[]; rejected: stri
 	if (!trimmed) throw new SampleError('Paste an OTLP/JSON export first: {"resourceSpans": [ … ]}');
 	if (trimmed.length > MAX_OTLP_JSON) throw new SampleError(`The pasted text is ${Math.round(trimmed.length / 1000)} kB; paste at most ${MAX_OTLP_JSON / 1_000_000} MB (a few traces are enough)`);
 	const requests = parseRequests(trimmed);
-	const capture = new AttributeCapture(new Set());
+	// every attribute (OTLP/JSON decoding keeps them all) and every span event a rule might read
+	const capture = new AttributeCapture(new Set(), eventNames(requests));
 	const items: Item[] = [];
 	const rejected: string[] = [];
 	requests.forEach((body, n) => {
@@ -370,6 +343,18 @@ export function itemsFromOtlpJson(text: string): { items: Item[]; rejected: stri
 	});
 	if (items.length === 0 && rejected.length === 0) throw new SampleError('The export holds no spans or log records');
 	return { items, rejected: rejected.join('; ') };
+}
+
+/** Names of the span events in the requests (the decoder keeps only the events its capture names). */
+function eventNames(requests: unknown[]): Set<string> {
+	const names = new Set(['exception']);
+	const each = (v: unknown, key: string, fn: (o: Record<string, unknown>) => void) => {
+		const a = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+		if (Array.isArray(a)) for (const o of a) if (o && typeof o === 'object') fn(o as Record<string, unknown>);
+	};
+	for (const r of requests)
+		each(r, 'resourceSpans', (rs) => each(rs, 'scopeSpans', (ss) => each(ss, 'spans', (sp) => each(sp, 'events', (e) => typeof e.name === 'string' && names.add(e.name)))));
+	return names;
 }
 
 /** One JSON document, or JSON lines (one request per line). */

@@ -6,11 +6,12 @@ import { auth } from './auth';
 import { flows } from './flows';
 import { lineage } from './lineage';
 import { exceptions } from './exceptions';
+import { interpretation } from './interpretation';
 import type { OpenApiFragment } from './types';
 
 export type { OpenApiFragment } from './types';
 
-const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows];
+const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows, interpretation];
 
 export function openApiDocument(fragments: OpenApiFragment[] = FRAGMENTS) {
 	const paths: Record<string, Record<string, unknown>> = {};

@@ -2,6 +2,7 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { authorize } from '$lib/server/auth/roles';
 import type { Item } from '$lib/server/interpret/facts';
+import { MAX_DAYS, ReinterpretError, startReinterpret } from '$lib/server/interpret/reinterpret';
 import { RulesError } from '$lib/server/interpret/ruleset';
 import { itemFromSpan, recentSpans } from '$lib/server/interpret/stored';
 import { listRuleVersions, ruleDocument, RulesVersionConflict, saveRuleVersion } from '$lib/server/interpret/versions';
@@ -25,7 +26,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 			if (!(e instanceof RulesVersionConflict)) throw e;
 		}
 	}
-	return { versions, latest: latest.version, viewing, packs: packsOf(viewing.document), services, sampleHours: SAMPLE_HOURS, maxOtlpJson: MAX_OTLP_JSON };
+	return { versions, latest: latest.version, viewing, packs: packsOf(viewing.document), services, sampleHours: SAMPLE_HOURS, maxOtlpJson: MAX_OTLP_JSON, maxDays: MAX_DAYS };
 };
 
 const previewForm = z.object({
@@ -40,6 +41,10 @@ const saveForm = z.object({
 	document: z.string().max(1_000_000, 'the rules are longer than 1 MB'),
 	comment: z.string().trim().min(3, 'say what changed and why (at least 3 characters)').max(500),
 	baseVersion: z.coerce.number().int().nonnegative()
+});
+
+const reinterpretForm = z.object({
+	days: z.coerce.number().int('a whole number of days').min(1, 'at least 1 day').max(MAX_DAYS, `at most ${MAX_DAYS} days`)
 });
 
 const text = (v: FormDataEntryValue | undefined) => (typeof v === 'string' ? v : '');
@@ -86,14 +91,23 @@ export const actions: Actions = {
 			const v = await saveRuleVersion({ ...parsed.data, author: user.email, role: user.role });
 			return { action: 'save' as const, saved: v.version, otlp: kept.otlp };
 		} catch (e) {
-			if (e instanceof RulesError) return refused(400, 'Nothing was saved: the rules are invalid.', issuesOf(e, parsed.data.document));
+			if (e instanceof RulesError) return refused(400, 'Nothing was saved: the rules are invalid.', issuesOf(e));
 			if (e instanceof RulesVersionConflict) return refused(409, e.message);
 			throw e;
 		}
-	}
+	},
 
-	// RE-INTERPRET (pending src/lib/server/interpret/reinterpret.ts): an action
-	//   reinterpret: async ({ locals, request }) => { const user = authorize(locals, 'interpretation:edit'); … startReinterpret({ days, actor: user.email }) … }
-	// returning { action: 'reinterpret', jobId }, and `latestReinterpret()` in load for the status
-	// panel; the page marks where its button and progress go (ReinterpretPanel).
+	/** Apply the rules in use to the stored telemetry of the last N days (a background job; one at a time). */
+	reinterpret: async ({ locals, request }) => {
+		const user = authorize(locals, 'interpretation:edit');
+		const parsed = reinterpretForm.safeParse(Object.fromEntries(await request.formData()));
+		if (!parsed.success) return fail(400, { action: 'reinterpret' as const, error: problems(parsed.error) });
+		try {
+			const { jobId } = await startReinterpret({ days: parsed.data.days, actor: user.email, role: user.role });
+			return { action: 'reinterpret' as const, jobId };
+		} catch (e) {
+			if (e instanceof ReinterpretError) return fail(e.status, { action: 'reinterpret' as const, error: e.message });
+			throw e;
+		}
+	}
 };

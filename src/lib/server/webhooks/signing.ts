@@ -29,6 +29,16 @@ export function signedHeaders(secret: string, id: string, body: string, now = Da
 	return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(secret, id, ts, body) };
 }
 
+/**
+ * Every header a Syncscope webhook carries: content type, Idempotency-Key and webhook-id (the same
+ * across retries of one message), webhook-timestamp, and webhook-signature when there is a secret.
+ */
+export function webhookHeaders(id: string, body: string, secret?: string, now = Date.now()): Record<string, string> {
+	const base = { 'content-type': 'application/json', 'idempotency-key': id, 'user-agent': 'syncscope-webhooks/1' };
+	if (secret) return { ...base, ...signedHeaders(secret, id, body, now) };
+	return { ...base, 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now / 1000)) };
+}
+
 /** Verify as a receiver would: any v1 signature matches and the timestamp is within tolerance. */
 export function verify(secret: string, headers: Record<string, string | undefined>, body: string, toleranceS = 300, now = Date.now()): boolean {
 	const id = headers['webhook-id'];

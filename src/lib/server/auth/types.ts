@@ -1,5 +1,13 @@
+/** Ordered: each role may do everything the roles before it may (roles.ts PERMISSIONS). */
 export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Whether a holder of `have` may act with `need` (e.g. create or use a token of that role). */
+export function roleCovers(have: string, need: string): boolean {
+	const h = (ROLES as readonly string[]).indexOf(have);
+	const n = (ROLES as readonly string[]).indexOf(need);
+	return h >= 0 && n >= 0 && h >= n;
+}
 
 /**
  * Who is making this request: always a person. A signed-in user, or an API token acting for the

@@ -1,12 +1,18 @@
 /**
- * Users. Each change (role, disabled, password) appends a row version; the latest version wins.
- * Changing a user's role, disabling them or resetting the password ends all their sessions.
+ * Users. Each change (role, disabled, password, deletion) appends a row version; the latest version
+ * wins. Changing a user's role, disabling or deleting them, or resetting the password ends all their
+ * sessions; their API tokens stop working when they are disabled, deleted or lose the token's role
+ * (tokens.ts).
+ *
+ * The last admin: no change (role, disable, delete; through the API, the console, a session or a
+ * token) may leave Syncscope without an enabled admin. Changes that take an admin away run one at a
+ * time in this process, checked before the write; across processes sharing a ClickHouse server, each
+ * such change re-counts the admins after its write and rolls itself back if none is left.
  */
 import { db, sql } from '../db';
 import { chTime, now } from './clock';
-import { invalid, notFound, userExists } from './errors';
-import { hashPassword } from './password';
-import { checkPasswordPolicy } from './password-policy';
+import { AuthError, invalid, notFound, userExists } from './errors';
+import { hashPassword, MIN_PASSWORD_LENGTH } from './password';
 import { randomString, nextVersion } from './secrets';
 import { invalidateUserSessions } from './session';
 import { ROLES, type Role } from './types';
@@ -21,22 +27,28 @@ export interface User {
 }
 interface UserRow extends Omit<User, 'disabled'> {
 	disabled: number;
+	deleted: number;
 	passwordHash: string;
+}
+
+/** A user as identity checks see them, deleted ones included (tokens.ts). */
+export interface UserIdentity extends User {
+	deleted: boolean;
 }
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const latest = (where: ReturnType<typeof sql>) => sql`
+const latest = (where: ReturnType<typeof sql>, having: ReturnType<typeof sql> = sql`deleted = 0`) => sql`
 	SELECT id, argMax(email, version) AS email, argMax(role, version) AS role,
-	       argMax(disabled, version) AS disabled, argMax(password_hash, version) AS passwordHash,
+	       argMax(disabled, version) AS disabled, argMax(deleted, version) AS deleted, argMax(password_hash, version) AS passwordHash,
 	       toUnixTimestamp64Milli(min(created_at)) AS createdAt, toUnixTimestamp64Milli(max(updated_at)) AS updatedAt
-	FROM users WHERE ${where} GROUP BY id ORDER BY email`;
+	FROM users WHERE ${where} GROUP BY id HAVING ${having} ORDER BY email`;
 
 function toUser(r: UserRow): User {
 	return { id: r.id, email: r.email, role: r.role, disabled: !!r.disabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
-/** One user with the password hash (sign-in only). */
+/** One user with the password hash (sign-in only); a deleted user is nobody. */
 export async function findUserForSignIn(email: string): Promise<(User & { passwordHash: string }) | null> {
 	const rows = await db().query<UserRow>(
 		latest(sql`id IN (SELECT id FROM users WHERE email = ${{ String: normalizeEmail(email) }})`)
@@ -53,6 +65,16 @@ export async function listUsers(): Promise<User[]> {
 	return (await db().query<UserRow>(latest(sql`1`))).map(toUser);
 }
 
+/** Users by id or by (current or past) email, deleted ones included: whom a token acts for. */
+export async function usersByIdOrEmail(refs: string[]): Promise<UserIdentity[]> {
+	if (refs.length === 0) return [];
+	const list = { 'Array(String)': [...new Set(refs)] };
+	const rows = await db().query<UserRow>(
+		latest(sql`id IN (SELECT id FROM users WHERE id IN ${list} OR email IN ${list})`, sql`1`)
+	);
+	return rows.map((r) => ({ ...toUser(r), deleted: !!r.deleted }));
+}
+
 export async function countUsers(): Promise<number> {
 	const r = await db().query<{ n: number }>(sql`SELECT uniqExact(id) AS n FROM users`);
 	return r[0]?.n ?? 0;
@@ -63,7 +85,21 @@ function checkRole(role: string): Role {
 	return role as Role;
 }
 
-async function writeUser(u: Omit<User, 'updatedAt'> & { passwordHash: string }): Promise<void> {
+function checkPassword(password: string): void {
+	if (password.length < MIN_PASSWORD_LENGTH) throw invalid(`passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
+}
+
+interface Stored {
+	id: string;
+	email: string;
+	role: Role;
+	disabled: boolean;
+	deleted: boolean;
+	createdAt: number;
+	passwordHash: string;
+}
+
+async function writeUser(u: Stored): Promise<void> {
 	const t = now();
 	await db().insertRows('users', [
 		{
@@ -72,6 +108,7 @@ async function writeUser(u: Omit<User, 'updatedAt'> & { passwordHash: string }):
 			password_hash: u.passwordHash,
 			role: u.role,
 			disabled: u.disabled ? 1 : 0,
+			deleted: u.deleted ? 1 : 0,
 			created_at: chTime(u.createdAt),
 			updated_at: chTime(t),
 			version: nextVersion(t)
@@ -82,29 +119,75 @@ async function writeUser(u: Omit<User, 'updatedAt'> & { passwordHash: string }):
 export async function createUser(input: { email: string; password: string; role: string }): Promise<User> {
 	const email = normalizeEmail(input.email);
 	const role = checkRole(input.role);
-	await checkPasswordPolicy(input.password, { email });
+	checkPassword(input.password);
 	if (await findUserForSignIn(email)) throw userExists(email);
 	const user = { id: randomString(16), email, role, disabled: false, createdAt: now() };
-	await writeUser({ ...user, passwordHash: await hashPassword(input.password) });
+	await writeUser({ ...user, deleted: false, passwordHash: await hashPassword(input.password) });
 	return { ...user, updatedAt: user.createdAt };
 }
 
-/** Change role, enable/disable or set a new password; any change ends the user's sessions. */
-export async function updateUser(
-	id: string,
-	change: { role?: string; disabled?: boolean; password?: string }
-): Promise<User> {
+const isActiveAdmin = (u: Pick<Stored, 'role' | 'disabled' | 'deleted'>) => u.role === 'admin' && !u.disabled && !u.deleted;
+
+/** Ids of the enabled admins. */
+async function activeAdmins(): Promise<string[]> {
+	const rows = await db().query<{ id: string }>(sql`
+		SELECT id FROM users GROUP BY id
+		HAVING argMax(role, version) = 'admin' AND argMax(disabled, version) = 0 AND argMax(deleted, version) = 0`);
+	return rows.map((r) => r.id);
+}
+
+const lastAdmin = (email: string) =>
+	new AuthError(`${email} is the last enabled admin: make another user admin before demoting, disabling or deleting them`, 409);
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Run user changes one at a time in this process, so two changes never both see "another admin". */
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+	const run = queue.then(fn, fn);
+	queue = run.catch(() => undefined);
+	return run;
+}
+
+async function readStored(id: string): Promise<Stored> {
 	const rows = await db().query<UserRow>(latest(sql`id = ${{ String: id }}`));
-	const current = rows[0];
-	if (!current) throw notFound('user');
-	const role = change.role === undefined ? current.role : checkRole(change.role);
-	let passwordHash = current.passwordHash;
-	if (change.password !== undefined) {
-		await checkPasswordPolicy(change.password, { email: current.email });
-		passwordHash = await hashPassword(change.password);
+	const r = rows[0];
+	if (!r) throw notFound('user');
+	return { id, email: r.email, role: r.role, disabled: !!r.disabled, deleted: !!r.deleted, createdAt: r.createdAt, passwordHash: r.passwordHash };
+}
+
+/** Write a change to `current`, keeping at least one enabled admin (see the module comment). */
+async function change(current: Stored, next: Stored): Promise<void> {
+	const takesAdmin = isActiveAdmin(current) && !isActiveAdmin(next);
+	if (takesAdmin && !(await activeAdmins()).some((a) => a !== current.id)) throw lastAdmin(current.email);
+	await writeUser(next);
+	// another process may have taken the other admin away at the same moment: then undo ours
+	if (takesAdmin && (await activeAdmins()).length === 0) {
+		await writeUser(current);
+		throw lastAdmin(current.email);
 	}
-	const disabled = change.disabled ?? !!current.disabled;
-	await writeUser({ id, email: current.email, role, disabled, createdAt: current.createdAt, passwordHash });
-	await invalidateUserSessions(id);
-	return { ...toUser(current), role, disabled, updatedAt: now() };
+	await invalidateUserSessions(current.id);
+}
+
+/** Change role, enable/disable or set a new password; any change ends the user's sessions. */
+export async function updateUser(id: string, input: { role?: string; disabled?: boolean; password?: string }): Promise<User> {
+	const role = input.role === undefined ? undefined : checkRole(input.role);
+	if (input.password !== undefined) checkPassword(input.password);
+	const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+	return serialised(async () => {
+		const current = await readStored(id);
+		const next: Stored = { ...current, role: role ?? current.role, disabled: input.disabled ?? current.disabled, passwordHash: passwordHash ?? current.passwordHash };
+		await change(current, next);
+		return { id, email: next.email, role: next.role, disabled: next.disabled, createdAt: next.createdAt, updatedAt: now() };
+	});
+}
+
+/**
+ * Delete a user: a last version with deleted (and disabled) set. They can no longer sign in, their
+ * sessions end, their tokens stop working, and the email is free for a new user (who is someone else:
+ * the old tokens do not come back).
+ */
+export async function deleteUser(id: string): Promise<void> {
+	await serialised(async () => {
+		const current = await readStored(id);
+		await change(current, { ...current, deleted: true, disabled: true });
+	});
 }

@@ -22,15 +22,14 @@ export interface TestApp extends TestDb {
 
 export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp> {
 	if (!existsSync(BUILD_HANDLER)) throw new Error('build the console first: npx vite build');
-	const t = await testDb(overrides);
+	// the test server's peer is loopback: trusting it as a proxy lets tests play several client IPs
+	// through x-forwarded-for (src/lib/server/request.ts clientAddress; a test may override it)
+	const t = await testDb({ trustedProxies: ['127.0.0.1'], ...overrides });
 	// adapter-node reads these at import: the request's own headers say which origin it was sent to,
 	// so a test can also play a proxied https deployment (x-forwarded-proto: https).
 	delete process.env.ORIGIN;
 	process.env.PROTOCOL_HEADER = 'x-forwarded-proto';
 	process.env.HOST_HEADER = 'x-forwarded-host';
-	// the client address comes from x-forwarded-for, so tests can play several IPs
-	process.env.ADDRESS_HEADER = 'x-forwarded-for';
-	process.env.XFF_DEPTH = '1';
 	// build/ is externalised in vite.config.ts (test.server.deps.external): Node loads the built
 	// chunks itself, so `_layout.svelte.js-….js` does not go through the Svelte plugin again.
 	const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };

@@ -97,6 +97,8 @@ export const configSchema = z.object({
 		.transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
 	/** base64 of 32 bytes that encrypts action-endpoint secrets; default: a key file in dataDir */
 	secretKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of exactly 32 bytes').optional(),
+	/** the audit log's signed head checkpoint (audit/checkpoint.ts); default <dataDir>/audit-head.json */
+	auditHeadFile: z.string().min(1).optional(),
 	/** webhook delivery attempts (with exponential back-off and jitter) before giving up */
 	deliveryAttempts: positiveInt.default(5),
 	deliveryBackoffMs: positiveInt.default(2000),
@@ -173,6 +175,7 @@ const envNames: Record<keyof Config, string> = {
 	keyAliases: 'SYNCSCOPE_KEY_ALIASES',
 	actionAllowlist: 'SYNCSCOPE_ACTION_ALLOWLIST',
 	secretKey: 'SYNCSCOPE_SECRET_KEY',
+	auditHeadFile: 'SYNCSCOPE_AUDIT_HEAD_FILE',
 	deliveryAttempts: 'SYNCSCOPE_DELIVERY_ATTEMPTS',
 	deliveryBackoffMs: 'SYNCSCOPE_DELIVERY_BACKOFF_MS',
 	deliveryTimeoutMs: 'SYNCSCOPE_DELIVERY_TIMEOUT_MS',

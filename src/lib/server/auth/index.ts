@@ -6,7 +6,7 @@ import { countUsers, createUser } from './users';
 
 export { signIn } from './sign-in';
 export { validateSessionToken, invalidateSession, invalidateUserSessions, setSessionCookie, deleteSessionCookie, SESSION_COOKIE } from './session';
-export { createUser, updateUser, listUsers, getUser } from './users';
+export { createUser, updateUser, deleteUser, listUsers, getUser } from './users';
 export { createApiToken, listApiTokens, revokeApiToken, validateApiToken } from './tokens';
 export { AuthError } from './errors';
 

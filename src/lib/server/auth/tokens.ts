@@ -1,13 +1,19 @@
 /**
  * API tokens for scripts and automation: `sst_<id>.<secret>`, shown once at creation; only the
- * SHA-256 of the secret is stored. Each token acts with the role it was created with, and can be
- * revoked. The `sst_` prefix lets secret scanners recognise a leaked token.
+ * SHA-256 of the secret is stored. The `sst_` prefix lets secret scanners recognise a leaked token.
+ *
+ * A token is not an identity of its own: it acts for the person who created it (their id and email,
+ * with the token's role), so four-eyes, the last-admin rule and "not your own account" treat the
+ * person and their tokens as one. It works only while its creator does: it stops when they are
+ * disabled or deleted, or no longer hold the token's role (a token never has more than its creator's
+ * current role), and when it is revoked. Checked on every request.
  */
 import { db, sql } from '../db';
 import { chTime, now } from './clock';
 import { invalid, notFound } from './errors';
 import { hashesEqual, nextVersion, randomString, sha256Hex } from './secrets';
-import { ROLES, type Role, type SessionUser } from './types';
+import { ROLES, roleCovers, type Role, type SessionUser } from './types';
+import { usersByIdOrEmail, type UserIdentity } from './users';
 
 const PREFIX = 'sst_';
 
@@ -15,11 +21,20 @@ export interface ApiToken {
 	id: string;
 	name: string;
 	role: Role;
+	/** the email of the person the token acts for */
 	createdBy: string;
 	createdAt: number;
 	revoked: boolean;
+	/** 'active', or why the token does not work */
+	status: string;
 }
-interface TokenRow extends Omit<ApiToken, 'revoked'> {
+interface TokenRow {
+	id: string;
+	name: string;
+	role: Role;
+	/** the creator's user id (tokens made before tokens acted for people: their email) */
+	createdBy: string;
+	createdAt: number;
 	secretHash: string;
 	revoked: number;
 }
@@ -29,12 +44,36 @@ const tokens = (where: ReturnType<typeof sql>) => sql`
 	       toUnixTimestamp64Milli(min(created_at)) AS createdAt, max(revoked) AS revoked
 	FROM api_tokens WHERE ${where} GROUP BY id ORDER BY createdAt DESC`;
 
-const toToken = ({ secretHash: _s, ...r }: TokenRow): ApiToken => ({ ...r, revoked: !!r.revoked });
+/**
+ * Whom a token acts for. Tokens record their creator's user id; older ones recorded an email, which
+ * names the user who had it when the token was made (a user created later with that email, after a
+ * deletion, is someone else). A token made by another token before this rule has no person: null.
+ */
+function creatorOf(t: Pick<TokenRow, 'createdBy' | 'createdAt'>, users: UserIdentity[]): UserIdentity | null {
+	const byId = users.find((u) => u.id === t.createdBy);
+	if (byId) return byId;
+	const byEmail = users.filter((u) => u.email === t.createdBy && u.createdAt <= t.createdAt).sort((a, b) => b.createdAt - a.createdAt);
+	return byEmail[0] ?? null;
+}
 
+/** 'active', or why the token does not work (revoked; its creator gone, disabled or demoted). */
+function statusOf(t: TokenRow, creator: UserIdentity | null): string {
+	if (t.revoked) return 'revoked';
+	if (!creator) return 'creator unknown';
+	if (creator.deleted) return 'creator deleted';
+	if (creator.disabled) return 'creator disabled';
+	if (!roleCovers(creator.role, t.role)) return `creator is no longer ${t.role}`;
+	return 'active';
+}
+
+/** Create a token acting for `createdBy` (a user id) with `role`, which may not exceed theirs. */
 export async function createApiToken(input: { name: string; role: string; createdBy: string }): Promise<{ token: string; id: string }> {
 	const name = input.name.trim();
 	if (!name || name.length > 100) throw invalid('a token needs a name (at most 100 characters)');
 	if (!(ROLES as readonly string[]).includes(input.role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
+	const creator = (await usersByIdOrEmail([input.createdBy])).find((u) => u.id === input.createdBy);
+	if (!creator || creator.deleted || creator.disabled) throw invalid('a token acts for an enabled user: its creator was not found or is disabled');
+	if (!roleCovers(creator.role, input.role)) throw invalid(`a token cannot have more than its creator's role (${creator.role})`);
 	const id = randomString(16);
 	const secret = randomString(32);
 	const t = now();
@@ -44,7 +83,7 @@ export async function createApiToken(input: { name: string; role: string; create
 			name,
 			secret_hash: sha256Hex(secret),
 			role: input.role,
-			created_by: input.createdBy,
+			created_by: creator.id,
 			created_at: chTime(t),
 			revoked: 0,
 			version: nextVersion(t)
@@ -54,7 +93,12 @@ export async function createApiToken(input: { name: string; role: string; create
 }
 
 export async function listApiTokens(): Promise<ApiToken[]> {
-	return (await db().query<TokenRow>(tokens(sql`1`))).map(toToken);
+	const rows = await db().query<TokenRow>(tokens(sql`1`));
+	const users = await usersByIdOrEmail(rows.map((r) => r.createdBy));
+	return rows.map((r) => {
+		const creator = creatorOf(r, users);
+		return { id: r.id, name: r.name, role: r.role, createdBy: creator?.email ?? r.createdBy, createdAt: r.createdAt, revoked: !!r.revoked, status: statusOf(r, creator) };
+	});
 }
 
 export async function revokeApiToken(id: string): Promise<void> {
@@ -77,7 +121,7 @@ export async function revokeApiToken(id: string): Promise<void> {
 	]);
 }
 
-/** The identity a bearer token acts as, or null if it is unknown, wrong or revoked. */
+/** The person a bearer token acts for, with the token's role; null if the token does not work. */
 export async function validateApiToken(token: string): Promise<SessionUser | null> {
 	if (!token.startsWith(PREFIX) || token.length > 200) return null;
 	const [id, secret] = token.slice(PREFIX.length).split('.');
@@ -86,5 +130,7 @@ export async function validateApiToken(token: string): Promise<SessionUser | nul
 	const r = rows[0];
 	if (!r || r.revoked || !hashesEqual(sha256Hex(secret), r.secretHash)) return null;
 	if (!(ROLES as readonly string[]).includes(r.role)) return null;
-	return { id: `token:${r.id}`, email: `token:${r.name}`, role: r.role, via: 'token' };
+	const creator = creatorOf(r, await usersByIdOrEmail([r.createdBy]));
+	if (!creator || statusOf(r, creator) !== 'active') return null;
+	return { id: creator.id, email: creator.email, role: r.role, via: 'token', token: { id: r.id, name: r.name } };
 }

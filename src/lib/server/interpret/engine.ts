@@ -117,15 +117,16 @@ export const CONVENTION_ATTRIBUTES = [
 export function interpretItem(it: Item, rules: CompiledRule[], inherited?: Record<string, string>): Derived {
 	const facts: Record<string, string> = {};
 	const by: Record<string, string> = {};
+	// present counts, even empty: the stored map keeps the client's key, so a derived one beside it would be a duplicate
 	for (const f of FACTS) {
 		const v = it.attrs[ATTR_PREFIX + f];
-		if (v) {
+		if (v !== undefined) {
 			facts[f] = v;
 			by[f] = 'explicit';
 		}
 	}
 	for (const k in it.attrs) {
-		if (k.startsWith(ATTR_PREFIX + KEY_PREFIX) && it.attrs[k]) {
+		if (k.startsWith(ATTR_PREFIX + KEY_PREFIX)) {
 			const f = k.slice(ATTR_PREFIX.length);
 			facts[f] = it.attrs[k];
 			by[f] = 'explicit';

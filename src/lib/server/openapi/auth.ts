@@ -34,7 +34,25 @@ export const auth: OpenApiFragment = {
 				summary: "Change a user's role, disable/enable or reset the password; ends the user's sessions",
 				parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
 				requestBody: jsonBody('UserChange'),
-				responses: { '200': jsonResponse('Changed', 'UserEnvelope'), '400': errorResponse('Invalid input'), '404': errorResponse('No such user'), ...authErrors }
+				responses: {
+					'200': jsonResponse('Changed', 'UserEnvelope'),
+					'400': errorResponse('Invalid input'),
+					'404': errorResponse('No such user'),
+					'409': errorResponse('The change would leave no enabled admin'),
+					...authErrors
+				}
+			},
+			delete: {
+				tags: ['admin'],
+				summary: "Delete a user: sessions end, the user's API tokens stop working",
+				parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+				responses: {
+					'204': { description: 'Deleted' },
+					'400': errorResponse('You cannot delete yourself'),
+					'404': errorResponse('No such user'),
+					'409': errorResponse('The last enabled admin cannot be deleted'),
+					...authErrors
+				}
 			}
 		},
 		'/api/v1/tokens': {
@@ -83,7 +101,15 @@ export const auth: OpenApiFragment = {
 					type: 'array',
 					items: {
 						type: 'object',
-						properties: { id: { type: 'string' }, name: { type: 'string' }, role, createdBy: { type: 'string' }, createdAt: { type: 'integer' }, revoked: { type: 'boolean' } }
+						properties: {
+							id: { type: 'string' },
+							name: { type: 'string' },
+							role,
+							createdBy: { type: 'string', description: 'email of the person the token acts for' },
+							createdAt: { type: 'integer' },
+							revoked: { type: 'boolean' },
+							status: { type: 'string', description: "'active', or why the token does not work (revoked, creator disabled/deleted/no longer holding the role)" }
+						}
 					}
 				}
 			}

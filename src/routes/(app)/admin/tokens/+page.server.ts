@@ -18,8 +18,13 @@ export const actions: Actions = {
 		const me = authorize(locals, 'tokens:admin');
 		const r = create.safeParse(Object.fromEntries(await request.formData()));
 		if (!r.success) return fail(400, { message: r.error.issues[0].message });
-		const { token } = await createApiToken({ ...r.data, createdBy: me.email });
-		return { token, name: r.data.name };
+		try {
+			const { token } = await createApiToken({ ...r.data, createdBy: me.id });
+			return { token, name: r.data.name };
+		} catch (e) {
+			if (e instanceof AuthError) return fail(e.status, { message: e.message });
+			throw e;
+		}
 	},
 	revoke: async ({ locals, request }) => {
 		authorize(locals, 'tokens:admin');

@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { authorize } from '$lib/server/auth/roles';
-import { createUser, listUsers, updateUser, AuthError } from '$lib/server/auth';
+import { createUser, deleteUser, listUsers, updateUser, AuthError } from '$lib/server/auth';
 import { ROLES } from '$lib/server/auth/types';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -44,6 +44,17 @@ export const actions: Actions = {
 		return attempt(async () => {
 			const u = await updateUser(r.data.id, { role: r.data.role, disabled });
 			return { message: `Updated ${u.email}: ${u.role}${u.disabled ? ', disabled' : ''}. Their sessions have ended.` };
+		});
+	},
+	/** delete: sessions end, API tokens stop working; the last enabled admin cannot be deleted */
+	delete: async ({ locals, request }) => {
+		const me = authorize(locals, 'users:admin');
+		const id = String((await request.formData()).get('id') ?? '');
+		if (!id) return fail(400, { message: 'Invalid change' });
+		if (id === me.id) return fail(400, { message: 'You cannot delete yourself.' });
+		return attempt(async () => {
+			await deleteUser(id);
+			return { message: 'User deleted. Their sessions have ended and their API tokens no longer work.' };
 		});
 	}
 };

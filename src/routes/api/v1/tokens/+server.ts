@@ -13,12 +13,16 @@ export const GET: RequestHandler = async ({ locals }) => {
 	return json({ tokens: await listApiTokens() });
 };
 
-/** Create an API token (admin). The token is in this response only; it is stored hashed. */
+/**
+ * Create an API token (admin). The token is in this response only; it is stored hashed. It acts for
+ * the person creating it (a token made through a token acts for that token's creator), never with
+ * more than their role.
+ */
 export const POST: RequestHandler = async ({ locals, request }) => {
 	const me = authorize(locals, 'tokens:admin');
 	const input = await parseJson(request, body);
 	try {
-		const { token, id } = await createApiToken({ ...input, createdBy: me.email });
+		const { token, id } = await createApiToken({ ...input, createdBy: me.id });
 		return json({ token, id }, { status: 201 });
 	} catch (e) {
 		rethrowHttp(e);

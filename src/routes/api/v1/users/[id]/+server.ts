@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { authorize } from '$lib/server/auth/roles';
-import { updateUser } from '$lib/server/auth';
+import { deleteUser, updateUser } from '$lib/server/auth';
 import { ROLES } from '$lib/server/auth/types';
 import { parseJson, rethrowHttp } from '$lib/server/request';
 import type { RequestHandler } from './$types';
@@ -10,7 +10,11 @@ const body = z
 	.object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: z.string().max(1024).optional() })
 	.refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
-/** Change a user's role, disable/enable them or reset the password (admin); ends their sessions. */
+/**
+ * Change a user's role, disable/enable them or reset the password (admin); ends their sessions.
+ * `me` is a person also through an API token (the token's creator), so nobody locks themselves out
+ * with their own token; the last enabled admin is kept by updateUser on every path.
+ */
 export const PATCH: RequestHandler = async ({ locals, request, params }) => {
 	const me = authorize(locals, 'users:admin');
 	const change = await parseJson(request, body);
@@ -19,6 +23,18 @@ export const PATCH: RequestHandler = async ({ locals, request, params }) => {
 	}
 	try {
 		return json({ user: await updateUser(params.id, change) });
+	} catch (e) {
+		rethrowHttp(e);
+	}
+};
+
+/** Delete a user (admin): they cannot sign in, their sessions end and their API tokens stop working. */
+export const DELETE: RequestHandler = async ({ locals, params }) => {
+	const me = authorize(locals, 'users:admin');
+	if (params.id === me.id) return json({ message: 'You cannot delete yourself' }, { status: 400 });
+	try {
+		await deleteUser(params.id);
+		return new Response(null, { status: 204 });
 	} catch (e) {
 		rethrowHttp(e);
 	}

@@ -8,6 +8,7 @@ import { createDb, setDb } from '../../src/lib/server/db';
 import { configureLogging, logger } from '../../src/lib/server/log';
 import { startConsole } from '../console-server';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
+import { finishInterrupted } from '../../src/lib/server/interpret/reinterpret';
 import { startFolding } from '../../src/lib/server/sla/fold';
 import { catalogue } from '../../src/lib/server/flows/catalogue';
 import { followCatalogue } from '../../src/lib/server/flows/versions';
@@ -35,6 +36,13 @@ export async function run(): Promise<void> {
 	const alerts = config.runScheduler ? startAlerts({ db }) : { stop() {} };
 	// other consoles fold on demand when their figures are older than SYNCSCOPE_SLA_FRESHNESS_MS
 	const stopFolding = config.runScheduler ? startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows) : async () => {};
+	// the scheduling console also finishes a re-interpret job that died mid-day (its staging tables hold the day)
+	if (config.runScheduler) {
+		void finishInterrupted().then(
+			(job) => job && log.info('re-interpret: interrupted days finished', { jobId: job.jobId }),
+			(e: Error) => log.error('re-interpret: finishing interrupted days failed', { err: e })
+		);
+	}
 	log.info('console ready', { port: web.port, store: describeStore(config) });
 	console.log(JSON.stringify({ ready: 'console', port: web.port, pid: process.pid }));
 	onShutdown(log, async () => {

@@ -13,6 +13,7 @@ import { startConsole, type ConsoleServer } from '../console-server';
 import { describeStore, loadConsoleConfig, onShutdown, waitForStore } from '../lifecycle';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
+import { finishInterrupted } from '../../src/lib/server/interpret/reinterpret';
 import { startFolding } from '../../src/lib/server/sla/fold';
 import { catalogue } from '../../src/lib/server/flows/catalogue';
 
@@ -43,6 +44,11 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	const stopAutoRetry = startAutoRetry();
 	const alerts = startAlerts({ db });
 	const stopFolding = startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows);
+	// a re-interpret job that died mid-day left that day in its staging tables: put it back
+	void finishInterrupted().then(
+		(job) => job && log.info('re-interpret: interrupted days finished', { jobId: job.jobId }),
+		(e: Error) => log.error('re-interpret: finishing interrupted days failed', { err: e })
+	);
 	return {
 		config,
 		db,

@@ -34,7 +34,8 @@ describe('JSON endpoints that change state', () => {
 	});
 
 	it('lets bearer-token requests through without Origin (no ambient credential)', async () => {
-		const { token } = await createApiToken({ name: 'ci', role: 'admin', createdBy: 'test' });
+		// a token acts for a person: its creator
+		const { token } = await createApiToken({ name: 'ci', role: 'admin', createdBy: (await userWithRole(app, 'admin')).id });
 		const r = await fetch(`${app.url}/api/v1/tokens`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

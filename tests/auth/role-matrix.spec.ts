@@ -24,8 +24,10 @@ const tokens = new Map<Role, string>();
 beforeAll(async () => {
 	app = await testApp();
 	for (const role of ROLES) {
-		pageClients.set(role, (await userWithRole(app, role)).client);
-		tokens.set(role, (await createApiToken({ name: `matrix-${role}`, role, createdBy: 'test' })).token);
+		const user = await userWithRole(app, role);
+		pageClients.set(role, user.client);
+		// a token acts for its creator, with at most the creator's role
+		tokens.set(role, (await createApiToken({ name: `matrix-${role}`, role, createdBy: user.id })).token);
 	}
 });
 afterAll(async () => app?.close());

@@ -21,7 +21,8 @@ beforeAll(async () => {
 afterAll(async () => t?.cleanup());
 
 /** The CLI talks to the same store: the data dir (embedded) or the server URL (http transport). */
-const env = () => ({ ...process.env, SYNCSCOPE_DATA_DIR: t.dir, ...(t.transport === 'http' ? { CLICKHOUSE_URL: t.config.clickhouseUrl! } : {}) });
+/** The CLI reads the console's configuration, secret key included (it checks the audit HMACs with it). */
+const env = () => ({ ...process.env, SYNCSCOPE_DATA_DIR: t.dir, SYNCSCOPE_SECRET_KEY: t.config.secretKey, ...(t.transport === 'http' ? { CLICKHOUSE_URL: t.config.clickhouseUrl! } : {}) });
 // asynchronous: with the http transport the ClickHouse fixture answers from this very process
 const cli = (args: string[]) =>
 	new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
@@ -46,7 +47,7 @@ describe('evidence and audit verify', () => {
 	it('the CLI reports an intact chain, then the first broken link', async () => {
 		await handOver();
 		const ok = await cli(['audit', 'verify']);
-		expect(ok.stdout).toContain('audit log intact: 3 rows');
+		expect(ok.stdout, ok.stderr).toContain('audit log intact: 3 rows');
 		expect(ok.status).toBe(0);
 		await t.db.exec(sql`ALTER TABLE audit_log UPDATE Comment = 'edited' WHERE Seq = 2 SETTINGS mutations_sync = 1`);
 		await handOver();

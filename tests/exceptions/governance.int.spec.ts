@@ -8,7 +8,7 @@ import { createEndpoint, setAllowed, updateEndpoint } from '../../src/lib/server
 import { exceptionId } from '../../src/lib/server/exceptions/ids';
 import { getExceptionRow } from '../../src/lib/server/exceptions/queries';
 import { performAction } from '../../src/lib/server/exceptions/service';
-import { appendAudit, auditFor, rowHash, type AuditRow } from '../../src/lib/server/audit/log';
+import { appendAudit, auditFor, sealRow, type AuditRow } from '../../src/lib/server/audit/log';
 import { verifyAudit } from '../../src/lib/server/audit/verify';
 import { db, sql } from '../../src/lib/server/db';
 
@@ -114,8 +114,9 @@ describe('audit chain', () => {
 				stolen = true;
 				// another console process appends the same Seq between our read and our insert
 				const head = (await db().query<AuditRow>(sql`SELECT * FROM audit_log ORDER BY Seq DESC LIMIT 1`))[0];
-				const other: Omit<AuditRow, 'Hash'> = { ...head, Seq: head.Seq + 1, ActionId: 'other-process', Comment: 'from process B', PrevHash: head.Hash };
-				await db().insertRaw('audit_log', Buffer.from(JSON.stringify({ ...other, Hash: rowHash(other) }) + '\n'), { format: 'JSONEachRow', dedupToken: `audit:${other.Seq}` });
+				const { Hash: _h, Mac: _m, ...rest } = head;
+				const other = sealRow({ ...rest, Seq: head.Seq + 1, ActionId: 'other-process', Comment: 'from process B', PrevHash: head.Hash });
+				await db().insertRaw('audit_log', Buffer.from(JSON.stringify(other) + '\n'), { format: 'JSONEachRow', dedupToken: `audit:${other.Seq}` });
 			}
 			return { actor: 'op@example.com', role: 'operator', action: 'comment', subjectType: 'exception', subjectId: 'x', result: 'ok' };
 		});

@@ -9,7 +9,8 @@ let token: string;
 const trace = hex(16);
 beforeAll(async () => {
 	app = await testApp();
-	token = (await createApiToken({ name: 'lineage', role: 'viewer', createdBy: 'test' })).token;
+	// a token acts for a person: its creator
+	token = (await createApiToken({ name: 'lineage', role: 'viewer', createdBy: (await userWithRole(app, 'viewer')).id })).token;
 	const t0 = Date.now() - 60_000;
 	await app.db.insertRows('otel_traces', [
 		spanRow({ traceId: trace, service: 'edi-gateway', name: 'EDI 850 send', start: t0, ms: 900, attrs: step('PO/4500012', 'supplier.send-po', 'erp', 'supplier:acme') })

@@ -1,27 +1,10 @@
 /**
- * Endpoint signing secrets are stored AES-256-GCM encrypted. The key is SYNCSCOPE_SECRET_KEY (set it
- * to the same value on every console process in server mode); without it, a random key is created
- * once in <dataDir>/secret.key (mode 0600), which suits the single-process embedded mode.
+ * Endpoint signing secrets are stored AES-256-GCM encrypted with the installation's secret key
+ * (secret-key.ts: SYNCSCOPE_SECRET_KEY, else <dataDir>/secret.key in embedded mode).
  * The plain secret is shown once, when the endpoint is created, and otherwise only used to sign.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { config } from '../config';
-
-function key(): Buffer {
-	const c = config();
-	if (c.secretKey) return Buffer.from(c.secretKey, 'base64');
-	// with a ClickHouse server, several console processes share the endpoints table: a per-process
-	// key file would leave each unable to read the others' secrets
-	if (c.clickhouseUrl) throw new Error('set SYNCSCOPE_SECRET_KEY (base64 of 32 random bytes, the same on every console) to store action-endpoint secrets');
-	const file = join(c.dataDir, 'secret.key');
-	if (!existsSync(file)) {
-		mkdirSync(c.dataDir, { recursive: true });
-		writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-	}
-	return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-}
+import { secretKey as key } from '../secret-key';
 
 /** "v1.<iv>.<tag>.<ciphertext>" in base64url parts. */
 export function seal(plain: string): string {

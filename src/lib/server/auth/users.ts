@@ -1,8 +1,8 @@
 /**
  * Users. Each change (role, disabled, password, deletion) appends a row version; the latest version
  * wins. Changing a user's role, disabling or deleting them, or resetting the password ends all their
- * sessions; their API tokens stop working when they are disabled, deleted or lose the token's role
- * (tokens.ts).
+ * sessions; disabling or deleting them revokes their API tokens, a lower role revokes the tokens above
+ * it (tokens.ts; a token never acts with more than its creator's current role).
  *
  * The last admin: no change (role, disable, delete; through the API, the console, a session or a
  * token) may leave Syncscope without an enabled admin. Changes that take an admin away run one at a
@@ -12,9 +12,11 @@
 import { db, sql } from '../db';
 import { chTime, now } from './clock';
 import { AuthError, invalid, notFound, userExists } from './errors';
-import { hashPassword, MIN_PASSWORD_LENGTH } from './password';
+import { hashPassword } from './password';
+import { checkPasswordPolicy } from './password-policy';
 import { randomString, nextVersion } from './secrets';
 import { invalidateUserSessions } from './session';
+import { revokeTokensBeyond } from './tokens';
 import { ROLES, type Role } from './types';
 
 export interface User {
@@ -31,18 +33,13 @@ interface UserRow extends Omit<User, 'disabled'> {
 	passwordHash: string;
 }
 
-/** A user as identity checks see them, deleted ones included (tokens.ts). */
-export interface UserIdentity extends User {
-	deleted: boolean;
-}
-
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const latest = (where: ReturnType<typeof sql>, having: ReturnType<typeof sql> = sql`deleted = 0`) => sql`
+const latest = (where: ReturnType<typeof sql>) => sql`
 	SELECT id, argMax(email, version) AS email, argMax(role, version) AS role,
 	       argMax(disabled, version) AS disabled, argMax(deleted, version) AS deleted, argMax(password_hash, version) AS passwordHash,
 	       toUnixTimestamp64Milli(min(created_at)) AS createdAt, toUnixTimestamp64Milli(max(updated_at)) AS updatedAt
-	FROM users WHERE ${where} GROUP BY id HAVING ${having} ORDER BY email`;
+	FROM users WHERE ${where} GROUP BY id HAVING deleted = 0 ORDER BY email`;
 
 function toUser(r: UserRow): User {
 	return { id: r.id, email: r.email, role: r.role, disabled: !!r.disabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
@@ -65,16 +62,6 @@ export async function listUsers(): Promise<User[]> {
 	return (await db().query<UserRow>(latest(sql`1`))).map(toUser);
 }
 
-/** Users by id or by (current or past) email, deleted ones included: whom a token acts for. */
-export async function usersByIdOrEmail(refs: string[]): Promise<UserIdentity[]> {
-	if (refs.length === 0) return [];
-	const list = { 'Array(String)': [...new Set(refs)] };
-	const rows = await db().query<UserRow>(
-		latest(sql`id IN (SELECT id FROM users WHERE id IN ${list} OR email IN ${list})`, sql`1`)
-	);
-	return rows.map((r) => ({ ...toUser(r), deleted: !!r.deleted }));
-}
-
 export async function countUsers(): Promise<number> {
 	const r = await db().query<{ n: number }>(sql`SELECT uniqExact(id) AS n FROM users`);
 	return r[0]?.n ?? 0;
@@ -83,10 +70,6 @@ export async function countUsers(): Promise<number> {
 function checkRole(role: string): Role {
 	if (!(ROLES as readonly string[]).includes(role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
 	return role as Role;
-}
-
-function checkPassword(password: string): void {
-	if (password.length < MIN_PASSWORD_LENGTH) throw invalid(`passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
 }
 
 interface Stored {
@@ -119,7 +102,7 @@ async function writeUser(u: Stored): Promise<void> {
 export async function createUser(input: { email: string; password: string; role: string }): Promise<User> {
 	const email = normalizeEmail(input.email);
 	const role = checkRole(input.role);
-	checkPassword(input.password);
+	await checkPasswordPolicy(input.password, { email });
 	if (await findUserForSignIn(email)) throw userExists(email);
 	const user = { id: randomString(16), email, role, disabled: false, createdAt: now() };
 	await writeUser({ ...user, deleted: false, passwordHash: await hashPassword(input.password) });
@@ -165,15 +148,18 @@ async function change(current: Stored, next: Stored): Promise<void> {
 		throw lastAdmin(current.email);
 	}
 	await invalidateUserSessions(current.id);
+	// their tokens die with their standing: all of them when disabled or deleted, those above a lower role
+	if (next.disabled || next.deleted) await revokeTokensBeyond(current, null);
+	else if (next.role !== current.role) await revokeTokensBeyond(current, next.role);
 }
 
 /** Change role, enable/disable or set a new password; any change ends the user's sessions. */
 export async function updateUser(id: string, input: { role?: string; disabled?: boolean; password?: string }): Promise<User> {
 	const role = input.role === undefined ? undefined : checkRole(input.role);
-	if (input.password !== undefined) checkPassword(input.password);
-	const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
 	return serialised(async () => {
 		const current = await readStored(id);
+		if (input.password !== undefined) await checkPasswordPolicy(input.password, { email: current.email });
+		const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
 		const next: Stored = { ...current, role: role ?? current.role, disabled: input.disabled ?? current.disabled, passwordHash: passwordHash ?? current.passwordHash };
 		await change(current, next);
 		return { id, email: next.email, role: next.role, disabled: next.disabled, createdAt: next.createdAt, updatedAt: now() };

@@ -184,7 +184,7 @@ async function actionChecks(action: ActionName, exc: ExceptionRow, gov: Governan
 		const request = pendingRequest(await auditFor('exception', exc.id));
 		if (!request) throw new ActionError(409, 'there is no replay request to decide');
 		// a token acts as its creator (auth/tokens.ts), so this is one person whichever way they signed in
-		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too, and to API tokens they created)');
+		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too)');
 		const req = JSON.parse(request.Data || '{}') as { endpointId: string; binding: string };
 		if (action === 'reject_replay') return { extra: { requestActionId: request.ActionId }, hash: request.PayloadSha256 };
 		const b = await currentBinding(exc.id, exc.flow, req.endpointId);

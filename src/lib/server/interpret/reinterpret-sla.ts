@@ -16,8 +16,6 @@ import { sql, type Db } from '../db';
 import { catalogue } from '../flows/catalogue';
 import { milestoneKeysOf, refreshMilestones, refreshMinutes, touchedBy } from '../sla/aggregates';
 import { fold } from '../sla/fold';
-import { live } from '../sla/live';
-import { deadLetterMirror, stepMirror } from '../sla/live-rows';
 import { dayParam, insertInto, type Day } from './reinterpret-store';
 
 let lastVersion = 0n;
@@ -60,19 +58,5 @@ export async function refoldDay(main: Db, day: Day): Promise<void> {
 	await fold(main);
 }
 
-/**
- * The console's mirrors of the step and dead-letter rollups (live.ts) follow new rows by block number
- * and never drop a flow or step that no longer has rows: after a job they are loaded anew. The
- * versioned aggregates (transactions, milestones) follow their tombstones and need nothing.
- */
-export async function reloadRollupMirrors(main: Db): Promise<boolean> {
-	const m = live(main);
-	if (!m) return false;
-	const d = main.background?.() ?? main;
-	const [steps, deadLetters] = [stepMirror(), deadLetterMirror()];
-	await steps.load(d);
-	await deadLetters.load(d);
-	m.stepMirror = steps;
-	m.deadLetterMirror = deadLetters;
-	return true;
-}
+/** The console's step and dead-letter mirrors are loaded anew after a job (live.ts). */
+export { reloadRollupMirrors } from '../sla/live';

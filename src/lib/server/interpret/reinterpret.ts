@@ -116,9 +116,10 @@ async function recover(d: Db, job: Job): Promise<void> {
 	}
 }
 
-async function processDay(d: Db, job: Job, day: Day, rows: number): Promise<void> {
+/** One day of the window; true when its rows were rewritten. */
+async function processDay(d: Db, job: Job, day: Day, rows: number): Promise<boolean> {
 	// nothing stored that day: nothing derived from it either
-	if (rows === 0) return;
+	if (rows === 0) return false;
 	const bg = d.background?.() ?? d;
 	const chunks = chunksFor(rows);
 	await clearStaging(bg, day);
@@ -130,13 +131,14 @@ async function processDay(d: Db, job: Job, day: Day, rows: number): Promise<void
 	if (changed === 0 && !job.force) {
 		await clearStaging(bg, day);
 		await setPhase(d, job, day, 'done', chunks, 0);
-		return;
+		return false;
 	}
 	await progress(job, d, { message: `${day.day}: staging ${changed.toLocaleString('en-US')} changed rows` });
 	await stageRows(bg, day, chunks);
 	await collectSlaKeys(bg, day);
 	await setPhase(d, job, day, 'staged', chunks, changed);
 	await finishDay(d, job, day, 'staged');
+	return true;
 }
 
 async function run(d: Db, job: Job): Promise<ReinterpretStatus> {
@@ -149,9 +151,11 @@ async function run(d: Db, job: Job): Promise<ReinterpretStatus> {
 		const counts = await Promise.all(days.map((day) => countDay(d, day)));
 		const rows = counts.map((c) => c.spans + c.logs);
 		await progress(job, d, { total: rows.reduce((a, b) => a + b, 0), message: `${days.length} days, rule version ${job.rules.version}` });
-		for (const [i, day] of days.entries()) await processDay(d, job, day, rows[i]);
+		let rewritten = 0;
+		for (const [i, day] of days.entries()) if (await processDay(d, job, day, rows[i])) rewritten++;
 		await reloadRollupMirrors(d);
-		Object.assign(job.status, { state: 'done', done: job.status.total, message: `done: ${days.length} days with rule version ${job.rules.version}` });
+		const message = `done: ${days.length} days with rule version ${job.rules.version}, ${rewritten} of them rewritten (the others did not change)`;
+		Object.assign(job.status, { state: 'done', done: job.status.total, message });
 	} catch (e) {
 		log.error('re-interpret job failed', { err: e, job: job.id });
 		result = `failed: ${(e as Error).message.slice(0, 300)}`;

@@ -108,7 +108,7 @@ export const paths = {
 	'/api/v1/exceptions/evidence/{key}': {
 		get: {
 			tags: ['exceptions'],
-			summary: 'Evidence pack for one business key (exceptions, audit rows with hashes, deliveries, chain check)',
+			summary: 'Evidence pack for one business key (exceptions, audit rows with hashes and HMACs, deliveries, chain check, the signed audit head checkpoint)',
 			parameters: [idParam('key', 'correlation ID, message ID, idempotency key or entity ID'), { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'] } }],
 			responses: { '200': { description: 'JSON pack or CSV audit trail', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } } }, ...unauth }
 		}

@@ -151,6 +151,27 @@ const serial = <T>(s: LiveState, f: () => Promise<T>): Promise<T> => {
 	return run;
 };
 
+/**
+ * Load the step and dead-letter mirrors anew: they follow new rows by block number and never drop a
+ * flow or step whose rows were deleted (a re-interpret job rewrote them). In the mirror's chain, so
+ * no refresh interleaves; the readers' sums go with them. False when no mirror is held.
+ */
+export async function reloadRollupMirrors(main: Db): Promise<boolean> {
+	const s = state(main);
+	if (!(s.holders > 0 && s.ready)) return false;
+	const d = main.background?.() ?? main;
+	await serial(s, async () => {
+		const steps = stepMirror();
+		const deadLetters = deadLetterMirror();
+		await steps.load(d);
+		await deadLetters.load(d);
+		s.stepMirror = steps;
+		s.deadLetterMirror = deadLetters;
+		s.sums.clear();
+	});
+	return true;
+}
+
 
 /** Which minute rows a table keeps: the horizon, and the extra hours. */
 function minuteFilter(s: LiveState, col: string): Sql {

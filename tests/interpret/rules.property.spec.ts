@@ -124,4 +124,15 @@ rules:
 			{ numRuns: 300 }
 		);
 	});
+
+	it('follows the HTTP conventions for a server 4xx: a failure only within a flow (a probe is nobody’s exception)', () => {
+		const rs = buildRules(parseRules("rules:\n  - { id: in, when: { kind: server, name: 'POST*' }, set: { flow: order-intake } }"), EMPTY);
+		const probe = itemWith({ 'http.route': '/orders', 'http.status_code': '404' }, { name: 'OPTIONS', status: 'Unset' });
+		const order = itemWith({ 'http.route': '/orders', 'http.status_code': '422' }, { name: 'POST /orders', status: 'Unset' });
+		const down = itemWith({ 'http.status_code': '503' }, { name: 'GET /health', status: 'Error' });
+		const [p, o, d] = interpretBatch([probe, { ...order, traceId: 'c'.repeat(32) }, { ...down, traceId: 'd'.repeat(32) }], rs.compiled);
+		expect(p.facts.outcome).toBeUndefined();
+		expect(o.facts).toMatchObject({ flow: 'order-intake', outcome: 'failed', 'error.code': 'HTTP 422', 'error.class': 'validation' });
+		expect(d.facts).toMatchObject({ outcome: 'failed', 'error.code': 'HTTP 503', 'error.class': 'transport' });
+	});
 });

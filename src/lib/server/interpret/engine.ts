@@ -167,6 +167,9 @@ function applyFailure(it: Item, facts: Record<string, string>, by: Record<string
 		}
 		return;
 	}
+	// a server answering 4xx is not failing (HTTP conventions); it refused a business message only
+	// when the span belongs to a flow (a probe's 404 or a bot's 405 is nobody's exception)
+	if (fail.rule === 'semconv.http-status' && it.kind === 'Server' && it.status !== 'Error' && !facts.flow) return;
 	if (facts.outcome === undefined && fail.outcome) {
 		facts.outcome = fail.outcome;
 		by.outcome = fail.rule;

@@ -1,8 +1,8 @@
 /**
  * Outcome and error facts from the semantic conventions, for spans that do not state them:
  * - HTTP (https://opentelemetry.io/docs/specs/semconv/http/http-spans/#status): a client span fails on
- *   4xx and 5xx; a server span's status is only an error on 5xx, but for a business flow a server
- *   that answers 4xx refused the message, so both count as failed here;
+ *   4xx and 5xx; a server span's status is only an error on 5xx, but a server span of a business
+ *   flow that answers 4xx refused the message, so it counts as failed (engine.ts: only with a flow);
  * - gRPC (https://opentelemetry.io/docs/specs/semconv/rpc/grpc/): rpc.grpc.status_code != 0;
  * - span status ERROR and `exception` events (exception.type / exception.message).
  * Error class follows the contract: transport (unreachable, timeouts, 5xx, 429), validation (400, 422),

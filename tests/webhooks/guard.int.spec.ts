@@ -3,6 +3,7 @@
  * IPv6 target is refused at save, and an alert notification to 127.0.0.1 is refused unless the
  * host:port is allow-listed (admin list or SYNCSCOPE_ACTION_ALLOWLIST), on the real store.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,6 @@ import { createEndpoint, setAllowed } from '../../src/lib/server/actions/endpoin
 import { deliver } from '../../src/lib/server/alerts/notify';
 import type { AlertEvent } from '../../src/lib/server/alerts/store';
 import { config, setConfig } from '../../src/lib/server/config';
-import { randomBytes } from 'node:crypto';
 
 const admin = { email: 'admin@example.com', role: 'admin' };
 let t: TestDb;

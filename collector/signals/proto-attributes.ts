@@ -61,15 +61,15 @@ export function writeAttributes(r: Reader, w: RowWriter, start: number, end: num
 		}
 		expectWire(t, WIRE_LEN, 'attributes');
 		const kvEnd = r.sub();
-		const kvStart = r.pos;
-		if (capture && into && captureKeyValue(r, kvStart, kvEnd, capture, into)) {
+		locate(r, r.pos, kvEnd);
+		if (capture && into && captureLocated(r, capture, into)) {
 			r.pos = kvEnd;
 			r.end = end;
 			continue;
 		}
 		if (members > 0) w.byte(0x2c);
 		members++;
-		writeKeyValue(r, w, kvStart, kvEnd);
+		writeLocated(r, w);
 		r.pos = kvEnd;
 		r.end = end;
 	}
@@ -77,26 +77,34 @@ export function writeAttributes(r: Reader, w: RowWriter, start: number, end: num
 	r.end = outer;
 }
 
-/** Collect a wanted KeyValue into `into`; true when the key is reserved (the caller drops it). */
-function captureKeyValue(r: Reader, start: number, end: number, capture: AttributeCapture, into: Record<string, string>): boolean {
-	const b = r.buf;
+/** Where the key and value of the KeyValue being written sit in the request (valS -1: no value). */
+const AT = { keyS: 0, keyE: 0, valS: -1, valE: -1 };
+
+function locate(r: Reader, start: number, end: number): void {
 	r.pos = start;
 	r.end = end;
-	let keyS = 0, keyE = 0, valS = -1, valE = -1;
+	AT.keyS = AT.keyE = 0;
+	AT.valS = AT.valE = -1;
 	for (let t = r.tag(); t !== 0; t = r.tag()) {
 		const f = t >>> 3;
 		if (f === 1) {
 			expectWire(t, WIRE_LEN, 'KeyValue.key');
-			keyE = r.sub();
-			keyS = r.pos;
-			r.pos = keyE;
+			AT.keyE = r.sub();
+			AT.keyS = r.pos;
+			r.pos = AT.keyE;
 		} else if (f === 2) {
 			expectWire(t, WIRE_LEN, 'KeyValue.value');
-			valE = r.sub();
-			valS = r.pos;
-			r.pos = valE;
+			AT.valE = r.sub();
+			AT.valS = r.pos;
+			r.pos = AT.valE;
 		} else r.skip(t);
 	}
+}
+
+/** Collect the located KeyValue into `into` when wanted; true when its key is reserved (the caller drops it). */
+function captureLocated(r: Reader, capture: AttributeCapture, into: Record<string, string>): boolean {
+	const b = r.buf;
+	const { keyS, keyE, valS, valE } = AT;
 	if (keyE - keyS > 10 && b[keyS] === 0x73 && b.compare(RESERVED, 0, 10, keyS, keyS + 10) === 0) return true;
 	const key = capture.key(b, keyS, keyE);
 	if (key === null) return false;
@@ -110,24 +118,13 @@ function captureKeyValue(r: Reader, start: number, end: number, capture: Attribu
 
 /** `"key":"value"` of one KeyValue message; string values are copied, others rendered as text. */
 export function writeKeyValue(r: Reader, w: RowWriter, start: number, end: number): void {
+	locate(r, start, end);
+	writeLocated(r, w);
+}
+
+function writeLocated(r: Reader, w: RowWriter): void {
 	const b = r.buf;
-	r.pos = start;
-	r.end = end;
-	let keyS = 0, keyE = 0, valS = -1, valE = -1;
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		const f = t >>> 3;
-		if (f === 1) {
-			expectWire(t, WIRE_LEN, 'KeyValue.key');
-			keyE = r.sub();
-			keyS = r.pos;
-			r.pos = keyE;
-		} else if (f === 2) {
-			expectWire(t, WIRE_LEN, 'KeyValue.value');
-			valE = r.sub();
-			valS = r.pos;
-			r.pos = valE;
-		} else r.skip(t);
-	}
+	const { keyS, keyE, valS, valE } = AT;
 	if (keyE - keyS === 10 && b.compare(EVENT_NAME_KEY, 0, 10, keyS, keyE) === 0) {
 		EVENT_NAME.start = valS;
 		EVENT_NAME.end = valE;

@@ -145,23 +145,41 @@ function distinct<T extends Signature>(rows: T[]): T[] {
  * recorded in the audit log as a `policy_change` (businessKey from `keys`).
  */
 export async function governanceOf(ids: string[], opts: { record?: boolean; keys?: Map<string, string> } = {}): Promise<Map<string, Governance>> {
+	// recording runs one at a time in this process, so two actions at once record a change once
+	return opts.record ? recording(() => evaluate(ids, opts)) : evaluate(ids, opts);
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+function recording<T>(fn: () => Promise<T>): Promise<T> {
+	const run = queue.then(fn, fn);
+	queue = run.catch(() => undefined);
+	return run;
+}
+
+async function evaluate(ids: string[], opts: { record?: boolean; keys?: Map<string, string> }): Promise<Map<string, Governance>> {
 	const unique = [...new Set(ids)];
 	const [observed, recorded, books] = await Promise.all([observedSignatures(unique), recordedSignatures(unique), runbooks()]);
+	const byId = (rows: SignatureRow[]) => {
+		const m = new Map<string, SignatureRow[]>();
+		for (const r of rows) m.set(r.id, [...(m.get(r.id) ?? []), r]);
+		return m;
+	};
+	const [observedBy, recordedBy] = [byId(observed), byId(recorded)];
 	const out = new Map<string, Governance>();
 	const toRecord: SignatureRow[] = [];
 	const changes: Change[] = [];
 	for (const id of unique) {
-		const rec = distinct(recorded.filter((r) => r.id === id));
-		const obs = observed.filter((r) => r.id === id);
+		const allRecorded = recordedBy.get(id) ?? [];
+		const rec = distinct(allRecorded);
+		const obs = observedBy.get(id) ?? [];
 		const known = new Set(rec.map(keyOf));
 		const fresh = distinct(obs.filter((o) => !known.has(keyOf(o))));
-		let amount: number | null = null;
-		for (const r of [...recorded.filter((x) => x.id === id), ...obs]) amount = maxAmount(amount, r.amount);
+		const recordedAmount = allRecorded.reduce<number | null>((m, r) => maxAmount(m, r.amount), null);
+		const amount = obs.reduce<number | null>((m, r) => maxAmount(m, r.amount), recordedAmount);
 		const after = strictest(id, [...rec, ...fresh], amount, books);
 		if (after.signatures.length === 0) continue;
 		out.set(id, after);
 		if (!opts.record) continue;
-		const recordedAmount = recorded.filter((x) => x.id === id).reduce<number | null>((m, r) => maxAmount(m, r.amount), null);
 		// a higher amount than recorded is kept as well: the row that carried it may be replaced later
 		const amountRose = amount !== null && (recordedAmount === null || amount > recordedAmount);
 		if (fresh.length) toRecord.push(...fresh.map((f) => ({ ...f, amount })));

@@ -4,8 +4,7 @@
  * runs here because the owner comes from runbooks and the flow catalogue, not from ClickHouse.
  */
 import { z } from 'zod';
-import { matchRunbook } from '../runbooks/match';
-import { runbooks } from '../runbooks/loader';
+import { governanceOf } from './governance';
 import { ownerOf } from './owner';
 import { queryExceptions, queryGroups, queryPage, type ExceptionRow } from './queries';
 import { STATES } from './state';
@@ -75,10 +74,13 @@ export const OWNER_FILTER_CAP = 5000;
 
 export async function listExceptions(raw: ListQuery): Promise<{ total: number; items: QueueItem[]; groups: QueueGroup[] }> {
 	const q = listQuery.parse(raw);
-	const books = await runbooks();
-	const decorate = (r: ExceptionRow): QueueItem => {
-		const rb = matchRunbook(books, r)?.runbook ?? null;
-		return { ...r, owner: ownerOf(r.assignee, rb, r.flow), runbookId: rb?.id ?? null, signature: signatureOf(r) };
+	// owner and runbook are those the exception's policy was fixed by (governance.ts), as on its page
+	const decorate = async (rows: ExceptionRow[]): Promise<QueueItem[]> => {
+		const gov = await governanceOf(rows.map((r) => r.id));
+		return rows.map((r) => {
+			const rb = gov.get(r.id)?.primary?.runbook ?? null;
+			return { ...r, owner: ownerOf(r.assignee, rb, r.flow), runbookId: rb?.id ?? null, signature: signatureOf(r) };
+		});
 	};
 	if (!q.owner) {
 		// everything in ClickHouse: one page of rows, the true total, and the signature counts
@@ -86,12 +88,12 @@ export async function listExceptions(raw: ListQuery): Promise<{ total: number; i
 		const groups = await queryGroups(q);
 		return {
 			total: page.total,
-			items: page.rows.map(decorate),
+			items: await decorate(page.rows),
 			groups: groups.map((g) => ({ ...g, signature: signatureOf(g) }))
 		};
 	}
 	const owner = q.owner.toLowerCase();
-	const items = (await queryExceptions(q, OWNER_FILTER_CAP)).map(decorate).filter((i) => i.owner.toLowerCase() === owner);
+	const items = (await decorate(await queryExceptions(q, OWNER_FILTER_CAP))).filter((i) => i.owner.toLowerCase() === owner);
 	const key = (i: QueueItem): number | string =>
 		q.sort === 'attempts' ? i.attempts : q.sort === 'amount' ? (i.amount ?? -1) : q.sort === 'firstSeen' ? i.firstSeen : i.lastSeen;
 	const sign = q.dir === 'asc' ? 1 : -1;

@@ -9,7 +9,7 @@
  *   `…[truncated by Syncscope: <n> bytes, sha256 <hex>]`, and the original's size and hash are kept
  *   in `syncscope.truncated` (`<key>=<bytes>:<sha256>,…`; `body` for a log body).
  */
-import { createHash } from 'node:crypto';
+export { isTruncated, truncate, type Truncated } from '../../src/lib/server/truncation';
 
 /**
  * The attribute-value limit of the decode in progress (decoding is synchronous, one request at a
@@ -66,27 +66,4 @@ export function recordTimeProblem(time: bigint, l: IngestLimits): string {
 	if (time < l.minNs) return `time ${iso(time)} is older than the retention (${l.retentionDays} days)`;
 	if (time > l.maxNs) return `time ${iso(time)} is more than ${l.futureMinutes} minutes in the future`;
 	return '';
-}
-
-export interface Truncated {
-	text: string;
-	/** `<bytes>:<sha256>` of the original */
-	note: string;
-}
-
-/** The text cut to `max` bytes (UTF-8 boundary) with the marker, and the original's size and hash. */
-export function truncate(original: string | Buffer, max: number): Truncated {
-	const bytes = typeof original === 'string' ? Buffer.from(original) : original;
-	const sha = createHash('sha256').update(bytes).digest('hex');
-	let cut = Math.max(0, max);
-	while (cut > 0 && (bytes[cut] & 0xc0) === 0x80) cut--;
-	return {
-		text: `${bytes.toString('utf8', 0, cut)}…[truncated by Syncscope: ${bytes.length} bytes, sha256 ${sha}]`,
-		note: `${bytes.length}:${sha}`
-	};
-}
-
-/** True when a stored value carries the truncation marker (a cut payload must not be replayed). */
-export function isTruncated(text: string): boolean {
-	return /…\[truncated by Syncscope: \d+ bytes, sha256 [0-9a-f]{64}\]$/.test(text);
 }

@@ -21,6 +21,7 @@ export const route = {
 		withQuery(`/lineage/${encodeURIComponent(key)}`, q),
 	exceptions: (q: Record<string, string | undefined> = {}) => withQuery('/exceptions', q),
 	exception: (id: string) => `/exceptions/${encodeURIComponent(id)}`,
+	exceptionPayload: (id: string) => `/exceptions/${encodeURIComponent(id)}/payload`,
 	alerts: () => '/alerts',
 	admin: () => '/admin',
 	adminUsers: () => '/admin/users',

@@ -69,7 +69,9 @@ export function scanRoutes(): Endpoint[] {
 		if (name === '+server.ts') {
 			for (const [method, block] of blocks) {
 				if (!/^(GET|POST|PUT|PATCH|DELETE)$/.test(method)) continue;
-				out.push({ label: `${method} ${path}`, method, path, kind: 'api', permissions: perms(block), file: rel });
+				// outside /api an endpoint is reached with the session like a page (a download): anonymous → /login
+				const kind = path.startsWith('/api/') ? 'api' : 'page';
+				out.push({ label: `${method} ${path}`, method, path, kind, permissions: perms(block), file: rel });
 			}
 			continue;
 		}

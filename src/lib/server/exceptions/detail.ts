@@ -10,6 +10,7 @@ import { governanceAllows, governanceFor } from './governance';
 import { pendingRequest, permissionFor } from './service';
 import { actionsFrom, type ActionName } from './state';
 import { currentBinding } from './binding';
+import { isTruncated } from '../truncation';
 import { endpointForFlow } from '../actions/endpoints';
 
 export interface TimelineEntry {
@@ -24,7 +25,8 @@ export interface TimelineEntry {
 
 export interface ExceptionDetail {
 	exception: ExceptionRow & { owner: string };
-	payload: { payload: string; at: string; traceId: string } | null;
+	/** the dead letter's payload, at most PREVIEW_BYTES of it (`bytes` is its whole size; the page links the rest) */
+	payload: { payload: string; at: string; traceId: string; bytes: number; previewOnly: boolean; cutAtIngest: boolean } | null;
 	runbook: { id: string; title: string; version: number; team: string; escalation: string[]; html: string; autoRetry: { attempts: number; backoff: number }; approval: string } | null;
 	/** other runbooks that applied to this exception at some point; the strictest of all governs */
 	alsoGoverning: string[];
@@ -50,6 +52,22 @@ function failureText(f: FailureEvent): TimelineEntry {
 	return f.signal === 'log'
 		? { at: f.timestamp.slice(0, 23), kind: 'dead_letter', text: `dead letter from ${f.service}${code ? ` (${code})` : ''}`, traceId: f.traceId }
 		: { at: f.timestamp.slice(0, 23), kind: 'failure', text: `${f.step} ${f.outcome || 'failed'} in ${f.service}${code ? ` (${code})` : ''}${f.errorMessage ? `: ${f.errorMessage}` : ''}`, traceId: f.traceId };
+}
+
+/** How much of a payload the page carries: a large dead letter is linked, not inlined (a 1 MiB payload made a 2 MiB page). */
+export const PREVIEW_BYTES = 64 * 1024;
+
+function preview(p: { payload: string; at: string; traceId: string }): NonNullable<ExceptionDetail['payload']> {
+	const bytes = Buffer.byteLength(p.payload);
+	const previewOnly = bytes > PREVIEW_BYTES;
+	let text = p.payload;
+	if (previewOnly) {
+		const b = Buffer.from(p.payload);
+		let cut = PREVIEW_BYTES;
+		while (cut > 0 && (b[cut] & 0xc0) === 0x80) cut--;
+		text = b.toString('utf8', 0, cut);
+	}
+	return { ...p, payload: text, bytes, previewOnly, cutAtIngest: isTruncated(p.payload) };
 }
 
 export async function exceptionDetail(id: string, user: SessionUser): Promise<ExceptionDetail | null> {
@@ -83,7 +101,7 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 	timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 	return {
 		exception: { ...row, owner: ownerOf(row.assignee, rb, row.flow) },
-		payload,
+		payload: payload && preview(payload),
 		runbook: loaded && rb
 			? { id: rb.id, title: rb.title, version: loaded.version, team: rb.owner.team, escalation: rb.owner.escalation, html: renderInstructions(rb.instructions), autoRetry: rb.autoRetry, approval: rb.replay.approval === 'amount' ? `above ${rb.replay.amountAbove}` : rb.replay.approval }
 			: null,

@@ -1,4 +1,4 @@
-/** The stable exception id, computed exactly as the materialized views do (migration 200). */
+/** The stable exception id, computed exactly as the materialized views do (migrations 200, 205): key = message ID, else idempotency key, else `correlation:<id>`, else `trace:<trace>:<span>`. */
 import { createHash } from 'node:crypto';
 
 export function exceptionId(flow: string, key: string): string {

@@ -7,8 +7,8 @@
  * Values match the string decoder in traces.ts (checked by the property tests).
  */
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
-import { emptyItem, type Item } from '../../src/lib/server/interpret/facts';
-import { readKeyValue, KV } from './any-value';
+import { emptyItem } from '../../src/lib/server/interpret/facts';
+import { eventsRead, linkIds } from './traces-proto-items';
 import { spanTimeProblem, withLimits, type IngestLimits } from './limits';
 import { WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
@@ -257,73 +257,6 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 	w.pos += suffix.copy(w.buf, w.pos);
 	w.rows++;
 	r.end = outer;
-}
-
-/** The span's events the rules read (`exception` and named ones) with their attributes. */
-function eventsRead(r: Reader, start: number, end: number, wanted: Set<string>): Item['events'] {
-	const out: Item['events'] = [];
-	r.pos = start;
-	r.end = end;
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		if (t >>> 3 !== 11) {
-			r.skip(t);
-			continue;
-		}
-		const evEnd = r.sub();
-		r.end = evEnd;
-		let name = '';
-		const attrs: Record<string, string> = {};
-		for (let u = r.tag(); u !== 0; u = r.tag()) {
-			const f = u >>> 3;
-			if (f === 2) {
-				expectWire(u, WIRE_LEN, 'Event.name');
-				name = r.string();
-			} else if (f === 3) {
-				expectWire(u, WIRE_LEN, 'Event.attributes');
-				const e = r.sub();
-				readKeyValue(r, e);
-				attrs[KV.key] = KV.value;
-				r.pos = e;
-			} else r.skip(u);
-		}
-		if (wanted.has(name)) out.push({ name, attrs });
-		r.pos = evEnd;
-		r.end = end;
-	}
-	return out;
-}
-
-/** The span's links as hex ids (shared facts follow links across traces). */
-function linkIds(r: Reader, start: number, end: number): Item['links'] {
-	const b = r.buf;
-	const out: Item['links'] = [];
-	r.pos = start;
-	r.end = end;
-	for (let t = r.tag(); t !== 0; t = r.tag()) {
-		if (t >>> 3 !== 13) {
-			r.skip(t);
-			continue;
-		}
-		const lnEnd = r.sub();
-		r.end = lnEnd;
-		let traceId = '';
-		let spanId = '';
-		for (let u = r.tag(); u !== 0; u = r.tag()) {
-			const f = u >>> 3;
-			if (f === 1 || f === 2) {
-				expectWire(u, WIRE_LEN, 'Link field');
-				const e = r.sub();
-				const hex = b.toString('hex', r.pos, e);
-				if (f === 1) traceId = hex;
-				else spanId = hex;
-				r.pos = e;
-			} else r.skip(u);
-		}
-		out.push({ traceId, spanId });
-		r.pos = lnEnd;
-		r.end = end;
-	}
-	return out;
 }
 
 /** Events.Timestamp (0), Events.Name (1) or Events.Attributes (2) of the span in [start, end). */

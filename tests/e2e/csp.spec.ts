@@ -3,26 +3,14 @@
  * ECharts charts or uses inline styles renders in Chromium without a single CSP violation, the app
  * starts (its inline script carries the nonce), and the layout's sign-out form signs out.
  */
-import { test as base, expect, type Page } from '@playwright/test';
-import { ADMIN, startSyncscope, type Syncscope } from './fixtures/server';
+import { expect, type Page } from '@playwright/test';
+import { ADMIN } from './fixtures/server';
+import { testOnOwnServer } from './fixtures';
 import { seedOrderToCash, type SeededOrder } from './fixtures/seed';
 import { Shell } from './fixtures/pages';
 
 // a server of its own: the telemetry seeded here must not change what other specs see on theirs
-const test = base.extend<{}, { syncscope: Syncscope }>({
-	syncscope: [
-		async ({}, use, workerInfo) => {
-			const s = await startSyncscope({ portBase: Number(process.env.CSP_E2E_PORT_BASE ?? 16600) + workerInfo.workerIndex * 10 });
-			try {
-				await use(s);
-			} finally {
-				await s.stop();
-			}
-		},
-		{ scope: 'worker', timeout: 120_000 }
-	],
-	baseURL: async ({ syncscope }, use) => use(syncscope.baseURL)
-});
+const test = testOnOwnServer('CSP_E2E_PORT_BASE', 16600);
 
 async function signIn(page: Page): Promise<void> {
 	await page.goto('/login');

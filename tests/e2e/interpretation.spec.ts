@@ -7,7 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, ADMIN } from './fixtures';
+import { expect, ADMIN, testOnOwnServer } from './fixtures';
+
+// a server of its own: it starts empty (the empty state is part of the test), and saving rules and
+// re-interpreting rewrite data the other specs' figures depend on
+const test = testOnOwnServer('INTERPRETATION_E2E_PORT_BASE', 16800);
 
 const FIXTURE = readFileSync(new URL('../nodered/fixtures/nodered-orders.otlp.json', import.meta.url), 'utf8');
 const SERVICE = 'node-red-orders';

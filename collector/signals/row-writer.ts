@@ -107,6 +107,15 @@ export class RowWriter {
 	}
 }
 
+const HEX_PAIRS = HEX.map(([hi, lo]) => String.fromCharCode(hi, lo));
+
+/** Lowercase hex of id bytes as a JS string (a native toString('hex') of 8–16 bytes costs more). */
+export function hex(src: Buffer, start: number, end: number): string {
+	let out = '';
+	for (let i = start; i < end; i++) out += HEX_PAIRS[src[i]];
+	return out;
+}
+
 /** True when the id bytes are all zero (the exporter writes those ids as ''). */
 export function allZero(src: Buffer, start: number, end: number): boolean {
 	for (let i = start; i < end; i++) if (src[i] !== 0) return false;

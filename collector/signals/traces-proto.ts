@@ -10,7 +10,8 @@ import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type Resource
 import { emptyItem } from '../../src/lib/server/interpret/facts';
 import { eventsRead, linkIds } from './traces-proto-items';
 import { spanTimeProblem, withLimits, type IngestLimits } from './limits';
-import { WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
+import { text, WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
+import { hex } from './row-writer';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink, SPAN_KINDS, STATUS_CODES } from './rows';
 import { expectWire, Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
@@ -224,13 +225,13 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 	const capture = sink.capture;
 	if (capture) {
 		const item = emptyItem({
-			traceId: b.toString('hex', tidS, tidE),
-			spanId: b.toString('hex', sidS, sidE),
-			parentSpanId: parE === parS || allZero(b, parS, parE) ? '' : b.toString('hex', parS, parE),
-			name: b.toString('utf8', nameS, nameE),
+			traceId: hex(b, tidS, tidE),
+			spanId: hex(b, sidS, sidE),
+			parentSpanId: parE === parS || allZero(b, parS, parE) ? '' : hex(b, parS, parE),
+			name: text(b, nameS, nameE),
 			kind: SPAN_KINDS[kind] ?? '',
 			status: STATUS_CODES[code] ?? '',
-			statusMessage: b.toString('utf8', msgS, msgE),
+			statusMessage: msgE > msgS ? text(b, msgS, msgE) : '',
 			service: origin.service,
 			resource: origin.resource,
 			scope: origin.scope

@@ -13,47 +13,38 @@
 import { TRACE_FACTS, type Derived, type Item } from './facts';
 import { interpretItem, type CompiledRule } from './engine';
 
-interface TraceState {
-	facts: Record<string, string>;
-	/** span → parent, for the ancestor walk across requests */
-	parents: Map<string, string>;
-	/** spans whose failure was their own (outcome failed/rejected) */
-	failed: Set<string>;
-}
-
-const MAX_SPANS_PER_TRACE = 1024;
 const MAX_DEPTH = 128;
 
-/** A bounded, least-recently-used memory of recent traces. */
+/** A bounded map that forgets its oldest entries (insertion order). */
+class Bounded<K, V> extends Map<K, V> {
+	constructor(readonly max: number) {
+		super();
+	}
+	override set(k: K, v: V): this {
+		if (!this.has(k) && this.size >= this.max) this.delete(this.keys().next().value as K);
+		return super.set(k, v);
+	}
+}
+
+/**
+ * What the collector remembers of recent traces, bounded and cheap per span (no object per trace
+ * unless the trace has shared facts or a failure): the shared facts, every span's parent (for the
+ * ancestor walk of a failure that arrives before its callers), and the failing spans.
+ */
 export class TraceMemory {
-	private map = new Map<string, TraceState>();
-	constructor(readonly maxTraces = 100_000) {}
-
-	get(traceId: string): TraceState | undefined {
-		const s = this.map.get(traceId);
-		if (s) {
-			this.map.delete(traceId);
-			this.map.set(traceId, s);
-		}
-		return s;
-	}
-
-	upsert(traceId: string): TraceState {
-		let s = this.get(traceId);
-		if (!s) {
-			s = { facts: {}, parents: new Map(), failed: new Set() };
-			this.map.set(traceId, s);
-			if (this.map.size > this.maxTraces) this.map.delete(this.map.keys().next().value as string);
-		}
-		return s;
-	}
-
-	get size(): number {
-		return this.map.size;
+	readonly facts: Bounded<string, Record<string, string>>;
+	readonly parents: Bounded<string, string>;
+	readonly failed: Bounded<string, Set<string>>;
+	constructor(readonly maxTraces = 100_000) {
+		this.facts = new Bounded(maxTraces);
+		this.parents = new Bounded(maxTraces * 8);
+		this.failed = new Bounded(maxTraces);
 	}
 
 	clear(): void {
-		this.map.clear();
+		this.facts.clear();
+		this.parents.clear();
+		this.failed.clear();
 	}
 }
 
@@ -87,13 +78,13 @@ export function interpretBatch(items: Item[], rules: CompiledRule[], memory?: Tr
 				}
 			}
 		}
-		const past = memory?.get(traceId)?.facts;
+		const past = memory?.facts.get(traceId);
 		if (past) for (const f in past) if (s[f] === undefined) s[f] = past[f];
 	}
 	// links: a span without its trace's facts takes those of the traces it links to
 	const linked = (it: Item): Record<string, string> | undefined => {
 		for (const l of it.links) {
-			const f = shared.get(l.traceId) ?? memory?.get(l.traceId)?.facts;
+			const f = shared.get(l.traceId) ?? memory?.facts.get(l.traceId);
 			if (f && Object.keys(f).length > 0) return f;
 		}
 		return undefined;
@@ -127,19 +118,21 @@ function byDepth(items: Item[], idx: number[]): number[] {
 /** A derived failure with a failing descendant (this request or remembered) becomes `relayed`. */
 function markRelayed(items: Item[], out: Derived[], byTrace: Map<string, number[]>, memory?: TraceMemory): void {
 	for (const [traceId, idx] of byTrace) {
+		if (!idx.some((i) => isFailure(out[i].facts.outcome))) continue;
 		const failing = idx.filter((i) => items[i].signal === 'span' && isFailure(out[i].facts.outcome));
-		const past = memory?.get(traceId);
+		const pastFailed = memory?.failed.get(traceId);
 		if (failing.length === 0) continue;
-		const parents = new Map(past?.parents ?? []);
-		for (const i of idx) if (items[i].signal === 'span') parents.set(items[i].spanId, items[i].parentSpanId);
-		const failed = new Set(past?.failed ?? []);
+		const local = new Map<string, string>();
+		for (const i of idx) if (items[i].signal === 'span') local.set(items[i].spanId, items[i].parentSpanId);
+		const parentOf = (id: string) => local.get(id) ?? memory?.parents.get(id);
+		const failed = new Set(pastFailed ?? []);
 		for (const i of failing) failed.add(items[i].spanId);
 		const hasFailingDescendant = new Set<string>();
 		for (const id of failed) {
-			let p = parents.get(id);
+			let p = parentOf(id);
 			for (let depth = 0; p && depth < MAX_DEPTH && !hasFailingDescendant.has(p); depth++) {
 				hasFailingDescendant.add(p);
-				p = parents.get(p);
+				p = parentOf(p);
 			}
 		}
 		for (const i of failing) {
@@ -154,13 +147,18 @@ function markRelayed(items: Item[], out: Derived[], byTrace: Map<string, number[
 
 function remember(items: Item[], out: Derived[], byTrace: Map<string, number[]>, shared: Map<string, Record<string, string>>, memory: TraceMemory): void {
 	for (const [traceId, idx] of byTrace) {
-		const s = memory.upsert(traceId);
-		Object.assign(s.facts, shared.get(traceId));
+		const facts = shared.get(traceId);
+		if (facts && Object.keys(facts).length > 0) memory.facts.set(traceId, facts);
 		for (const i of idx) {
 			const it = items[i];
 			if (it.signal !== 'span') continue;
-			if (s.parents.size < MAX_SPANS_PER_TRACE) s.parents.set(it.spanId, it.parentSpanId);
-			if (isFailure(out[i].facts.outcome) || out[i].facts.outcome === 'relayed') s.failed.add(it.spanId);
+			if (it.parentSpanId) memory.parents.set(it.spanId, it.parentSpanId);
+			const o = out[i].facts.outcome;
+			if (isFailure(o) || o === 'relayed') {
+				let f = memory.failed.get(traceId);
+				if (!f) memory.failed.set(traceId, (f = new Set()));
+				f.add(it.spanId);
+			}
 		}
 	}
 }

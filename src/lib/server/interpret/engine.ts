@@ -113,20 +113,23 @@ export const CONVENTION_ATTRIBUTES = [
 	'exception.type', 'exception.message', 'http.request.header.baggage', 'baggage'
 ];
 
+const FACT_ATTRS = FACTS.map((f) => ATTR_PREFIX + f);
+const KEY_ATTR_PREFIX = ATTR_PREFIX + KEY_PREFIX;
+
 /** Facts of one item under a compiled rule list; `inherited` are the trace's shared facts. */
 export function interpretItem(it: Item, rules: CompiledRule[], inherited?: Record<string, string>): Derived {
 	const facts: Record<string, string> = {};
 	const by: Record<string, string> = {};
 	// present counts, even empty: the stored map keeps the client's key, so a derived one beside it would be a duplicate
-	for (const f of FACTS) {
-		const v = it.attrs[ATTR_PREFIX + f];
+	for (let i = 0; i < FACTS.length; i++) {
+		const v = it.attrs[FACT_ATTRS[i]];
 		if (v !== undefined) {
-			facts[f] = v;
-			by[f] = 'explicit';
+			facts[FACTS[i]] = v;
+			by[FACTS[i]] = 'explicit';
 		}
 	}
 	for (const k in it.attrs) {
-		if (k.startsWith(ATTR_PREFIX + KEY_PREFIX)) {
+		if (k.startsWith(KEY_ATTR_PREFIX)) {
 			const f = k.slice(ATTR_PREFIX.length);
 			facts[f] = it.attrs[k];
 			by[f] = 'explicit';

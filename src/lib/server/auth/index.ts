@@ -24,6 +24,8 @@ export async function ensureFirstAdmin(c: Pick<Config, 'adminEmail' | 'adminPass
 	} catch (e) {
 		// a refused SYNCSCOPE_ADMIN_PASSWORD is a bad setting: say which, and exit as a config error
 		if (e instanceof AuthError && e.status === 400) throw new ConfigError(`SYNCSCOPE_ADMIN_PASSWORD is refused: ${e.message}`);
+		// two `syncscope migrate` (or start) at once: the other one created the first admin after our count
+		if (e instanceof AuthError && e.status === 409) return;
 		throw e;
 	}
 	if (generated) {

@@ -107,13 +107,9 @@ export class RowWriter {
 	}
 }
 
-const HEX_PAIRS = HEX.map(([hi, lo]) => String.fromCharCode(hi, lo));
-
-/** Lowercase hex of id bytes as a JS string (a native toString('hex') of 8–16 bytes costs more). */
+/** Lowercase hex of id bytes as a JS string (native: a JS loop of string appends makes garbage per byte). */
 export function hex(src: Buffer, start: number, end: number): string {
-	let out = '';
-	for (let i = start; i < end; i++) out += HEX_PAIRS[src[i]];
-	return out;
+	return start === end ? '' : src.toString('hex', start, end);
 }
 
 /** True when the id bytes are all zero (the exporter writes those ids as ''). */

@@ -52,54 +52,59 @@ const isFailure = (o: string | undefined) => o === 'failed' || o === 'rejected';
 
 /** Interpret a request's items; `memory` carries trace facts between requests (omit for a stand-alone run). */
 export function interpretBatch(items: Item[], rules: CompiledRule[], memory?: TraceMemory): Derived[] {
-	const out = items.map((it) => interpretItem(it, rules));
+	const n = items.length;
+	const out = new Array<Derived>(n);
+	for (let i = 0; i < n; i++) out[i] = interpretItem(items[i], rules);
 	// shared facts per trace: this request's explicit ones, its derived ones, then remembered ones
-	const shared = new Map<string, Record<string, string>>();
+	// (no object for a trace without any)
 	const byTrace = new Map<string, number[]>();
-	items.forEach((it, i) => {
-		if (!it.traceId) return;
-		let idx = byTrace.get(it.traceId);
-		if (!idx) {
-			byTrace.set(it.traceId, (idx = []));
-			shared.set(it.traceId, {});
-		}
-		idx.push(i);
-	});
+	for (let i = 0; i < n; i++) {
+		const t = items[i].traceId;
+		if (!t) continue;
+		const idx = byTrace.get(t);
+		if (idx) idx.push(i);
+		else byTrace.set(t, [i]);
+	}
+	const shared = new Map<string, Record<string, string>>();
 	for (const [traceId, idx] of byTrace) {
-		const s = shared.get(traceId)!;
+		let s: Record<string, string> | undefined;
 		// explicit facts first, then derived ones: a tagged span speaks for its trace; within each,
 		// the shallowest span first (the entry point names the flow, not a sub-flow it calls)
 		const ordered = idx.length > 1 ? byDepth(items, idx) : idx;
-		for (const pass of [true, false]) {
+		for (let pass = 0; pass < 2; pass++) {
 			for (const i of ordered) {
 				const d = out[i];
 				for (const f of TRACE_FACTS) {
-					if (s[f] === undefined && d.facts[f] && (d.by[f] === 'explicit') === pass) s[f] = d.facts[f];
+					const v = d.facts[f];
+					if (v && (d.by[f] === 'explicit') === (pass === 0) && (s === undefined || s[f] === undefined)) (s ??= {})[f] = v;
 				}
 			}
 		}
 		const past = memory?.facts.get(traceId);
-		if (past) for (const f in past) if (s[f] === undefined) s[f] = past[f];
+		if (past) for (const f in past) if (s === undefined || s[f] === undefined) (s ??= {})[f] = past[f];
+		if (s) shared.set(traceId, s);
 	}
 	// links: a span without its trace's facts takes those of the traces it links to
-	const linked = (it: Item): Record<string, string> | undefined => {
-		for (const l of it.links) {
-			const f = shared.get(l.traceId) ?? memory?.facts.get(l.traceId);
-			if (f && Object.keys(f).length > 0) return f;
-		}
-		return undefined;
-	};
-	items.forEach((it, i) => {
+	for (let i = 0; i < n; i++) {
+		const it = items[i];
 		const own = it.traceId ? shared.get(it.traceId) : undefined;
-		const fromLinks = it.links.length > 0 ? linked(it) : undefined;
+		const fromLinks = it.links.length > 0 ? linked(it, shared, memory) : undefined;
 		const inherited = fromLinks ? { ...fromLinks, ...own } : own;
-		if (!inherited) return;
+		if (!inherited) continue;
 		const d = out[i];
 		if (TRACE_FACTS.some((f) => d.facts[f] === undefined && inherited[f])) out[i] = interpretItem(it, rules, inherited);
-	});
+	}
 	markRelayed(items, out, byTrace, memory);
 	if (memory) remember(items, out, byTrace, shared, memory);
 	return out;
+}
+
+function linked(it: Item, shared: Map<string, Record<string, string>>, memory?: TraceMemory): Record<string, string> | undefined {
+	for (const l of it.links) {
+		const f = shared.get(l.traceId) ?? memory?.facts.get(l.traceId);
+		if (f && Object.keys(f).length > 0) return f;
+	}
+	return undefined;
 }
 
 /** Item indexes of one trace, shallowest first (depth = ancestors within the request). */
@@ -118,10 +123,9 @@ function byDepth(items: Item[], idx: number[]): number[] {
 /** A derived failure with a failing descendant (this request or remembered) becomes `relayed`. */
 function markRelayed(items: Item[], out: Derived[], byTrace: Map<string, number[]>, memory?: TraceMemory): void {
 	for (const [traceId, idx] of byTrace) {
-		if (!idx.some((i) => isFailure(out[i].facts.outcome))) continue;
 		const failing = idx.filter((i) => items[i].signal === 'span' && isFailure(out[i].facts.outcome));
-		const pastFailed = memory?.failed.get(traceId);
 		if (failing.length === 0) continue;
+		const pastFailed = memory?.failed.get(traceId);
 		const local = new Map<string, string>();
 		for (const i of idx) if (items[i].signal === 'span') local.set(items[i].spanId, items[i].parentSpanId);
 		const parentOf = (id: string) => local.get(id) ?? memory?.parents.get(id);
@@ -148,7 +152,7 @@ function markRelayed(items: Item[], out: Derived[], byTrace: Map<string, number[
 function remember(items: Item[], out: Derived[], byTrace: Map<string, number[]>, shared: Map<string, Record<string, string>>, memory: TraceMemory): void {
 	for (const [traceId, idx] of byTrace) {
 		const facts = shared.get(traceId);
-		if (facts && Object.keys(facts).length > 0) memory.facts.set(traceId, facts);
+		if (facts) memory.facts.set(traceId, facts);
 		for (const i of idx) {
 			const it = items[i];
 			if (it.signal !== 'span') continue;

@@ -4,9 +4,12 @@
  *   /readyz   200 when the store answers a ping and the process is not draining, else 503
  *   /metrics  Prometheus text (request latency by route, action deliveries, …); bearer token
  *             SYNCSCOPE_METRICS_TOKEN when set
+ * Responses of the console (pages, JSON, CSV, static assets) are compressed with brotli or gzip, as
+ * the client accepts, by the `compression` middleware (bodies under 1 KiB go as they are).
  * close() drains: new requests get 503 + Connection: close, in-flight ones finish (up to
  * shutdownTimeoutMs), then the listener closes.
  */
+import compression from 'compression';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -59,6 +62,8 @@ export async function startConsole(config: Config, opts: ConsoleOptions = {}): P
 		label = await loadRouteLabeler(dirname(BUILD_HANDLER));
 	}
 	const app = handler;
+	// compression's types are Express's; at runtime it takes plain node:http requests and responses
+	const compress = compression({ threshold: 1024 }) as unknown as Handler;
 
 	let draining = false;
 	let inFlight = 0;
@@ -95,7 +100,7 @@ export async function startConsole(config: Config, opts: ConsoleOptions = {}): P
 		});
 		if (ownProtocolHeader) req.headers[PROTOCOL_HEADER] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 		try {
-			app(req, res, () => json(res, 404, { message: 'Not found' }));
+			compress(req, res, () => app(req, res, () => json(res, 404, { message: 'Not found' })));
 		} catch (e) {
 			log.error('request failed', { err: e, path, ...traceFromTraceparent(req.headers.traceparent as string | undefined) });
 			if (!res.headersSent) json(res, 500, { message: 'Internal error' });

@@ -2,10 +2,12 @@ import { redirect } from '@sveltejs/kit';
 import { route } from '$lib/route';
 import type { PageServerLoad } from './$types';
 
-/** Resolved at build time: the SLA overview becomes the home page once that route exists. */
-const hasOverview = Object.keys(import.meta.glob('./(app)/sla/+page.svelte')).length > 0;
-
-/** The console opens on the overview, else lineage (the hooks send signed-out visitors to /login first). */
-export const load: PageServerLoad = async () => {
-	redirect(307, hasOverview ? route.sla() : route.lineage());
+/**
+ * The start page by role: support (operators, approvers) opens on the exceptions queue, where their
+ * day is; executives (viewers) and admins on the service-level overview. The hooks send signed-out
+ * visitors to /login first.
+ */
+export const load: PageServerLoad = async ({ locals }) => {
+	const role = locals.user?.role;
+	redirect(307, role === 'operator' || role === 'approver' ? route.exceptions() : route.sla());
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDuration, formatPercent, formatRelative, formatTime } from '../../src/lib/format';
+import { formatDateTime, formatDuration, formatMinute, formatPercent, formatRelative, formatTime, setDisplayZone, zoneName } from '../../src/lib/format';
 import { route } from '../../src/lib/route';
 
 describe('format', () => {
@@ -18,6 +18,19 @@ describe('format', () => {
 		expect(formatDateTime('2026-11-23 12:04:05.123456789')).toBe('2026-11-23 12:04:05 UTC');
 		expect(formatTime('2026-11-23T12:04:05.123Z')).toBe('12:04:05.123');
 		expect(formatDateTime('nonsense')).toBe('—');
+	});
+	it('shows times in the chosen display zone, named; unknown zones fall back to UTC', () => {
+		try {
+			setDisplayZone('America/New_York');
+			expect(formatDateTime('2026-11-23 12:04:05.123456789')).toBe('2026-11-23 07:04:05 EST');
+			expect(formatTime('2026-11-23T12:04:05.123Z')).toBe('07:04:05.123');
+			expect(formatMinute('2026-07-01T00:30:00Z')).toBe('2026-06-30 20:30');
+			expect(zoneName('2026-07-01T00:30:00Z')).toBe('EDT');
+			setDisplayZone('Not/AZone');
+			expect(formatDateTime('2026-11-23T12:04:05Z')).toBe('2026-11-23 12:04:05 UTC');
+		} finally {
+			setDisplayZone('UTC');
+		}
 	});
 	it('says how long ago', () => {
 		const now = Date.parse('2026-11-23T12:00:00Z');

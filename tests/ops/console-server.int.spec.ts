@@ -12,6 +12,9 @@ import { startConsole, type ConsoleServer } from '../../cli/console-server';
 import { actionDeliveries } from '../../src/lib/server/console-metrics';
 import { testDb, type TestDb } from '../helpers/db';
 
+/** a page body large enough to be compressed (the threshold is 1 KiB) */
+const PAGE = `<!doctype html><table>${'<tr><td>order-to-cash</td><td class="num">99.5 %</td></tr>'.repeat(400)}</table>`;
+
 describe('console server operations', () => {
 	let t: TestDb;
 	let web: ConsoleServer;
@@ -23,6 +26,10 @@ describe('console server operations', () => {
 			if (req.url === '/slow') {
 				release.push(() => res.end('slow done'));
 				return;
+			}
+			if (req.url === '/page') {
+				res.setHeader('content-type', 'text/html; charset=utf-8');
+				return void res.end(PAGE);
 			}
 			res.end('hello');
 		};
@@ -52,6 +59,30 @@ describe('console server operations', () => {
 		expect(text).toMatch(/# TYPE syncscope_console_request_duration_seconds histogram/);
 		expect(text).toMatch(/syncscope_console_request_duration_seconds_count\{method="GET",route="app",status="200"\} \d+/);
 		expect(text).toMatch(/syncscope_action_deliveries_total\{action="replay",outcome="delivered"\} 1/);
+	});
+
+	it('compresses responses as the client accepts (brotli, gzip, none)', async () => {
+		const { request } = await import('node:http');
+		const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+		const get = (encoding: string | undefined) =>
+			new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+				const req = request(`${base}/page`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+					const chunks: Buffer[] = [];
+					res.on('data', (c: Buffer) => chunks.push(c));
+					res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+				});
+				req.on('error', reject).end();
+			});
+		const br = await get('gzip, deflate, br');
+		expect(br.encoding).toBe('br');
+		expect(br.body.length).toBeLessThan(PAGE.length / 10);
+		expect(brotliDecompressSync(br.body).toString()).toBe(PAGE);
+		const gz = await get('gzip');
+		expect(gz.encoding).toBe('gzip');
+		expect(gunzipSync(gz.body).toString()).toBe(PAGE);
+		const plain = await get(undefined);
+		expect(plain.encoding).toBeUndefined();
+		expect(plain.body.toString()).toBe(PAGE);
 	});
 
 	it('drains: in-flight requests finish, new ones get 503, readiness goes false', async () => {

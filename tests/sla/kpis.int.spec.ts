@@ -79,6 +79,15 @@ describe('flow KPIs equal the seeded ground truth', () => {
 		expect(tile.series.length).toBeGreaterThanOrEqual((to.getTime() - from.getTime()) / 60_000);
 		expect(tile.series.reduce((n, [, total]) => n + total, 0)).toBe(e.truth.total);
 		expect(tile.series.reduce((n, [, , failed]) => n + failed, 0)).toBe(e.truth.failed);
+		// the bucket the 24 h range uses (15 min): the same totals, every bucket on a 15-minute boundary
+		const coarse = (await overview([flow], { ...range, bucketSeconds: 900 }, now, t.db))[0];
+		expect(coarse.series.every(([t]) => Date.parse(t) % 900_000 === 0)).toBe(true);
+		expect(coarse.series.reduce((n, [, total]) => n + total, 0)).toBe(e.truth.total);
+		expect(coarse.series.reduce((n, [, , failed]) => n + failed, 0)).toBe(e.truth.failed);
+		// nothing in the previous period: no comparison; the status names the objectives behind it
+		expect(tile.compare.comparable).toBe(false);
+		expect(tile.drivers.every((c) => c.rag === tile.rag)).toBe(true);
+		if (tile.rag === 'red' || tile.rag === 'amber') expect(tile.drivers.length).toBeGreaterThan(0);
 	});
 
 	it('breaks failures down by step, system, partner and error code', async () => {

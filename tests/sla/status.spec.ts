@@ -42,8 +42,8 @@ describe('time range from the URL', () => {
 		expect(r.to.toISOString()).toBe('2026-11-23T12:01:00.000Z');
 		expect(r.to.getTime() - r.from.getTime()).toBe(7 * 86_400_000);
 		expect(r.previous.to).toEqual(r.from);
-		expect(r.bucketSeconds).toBe(3600);
-		expect(parseRange(new URLSearchParams('range=24h'), now).bucketSeconds).toBe(60);
+		expect(r.bucketSeconds).toBe(7200);
+		expect(parseRange(new URLSearchParams('range=24h'), now).bucketSeconds).toBe(900);
 		expect(parseRange(new URLSearchParams('range=nonsense'), now).range).toBe('24h');
 	});
 	it('custom UTC ranges, clamped to 31 days', () => {

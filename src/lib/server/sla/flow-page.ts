@@ -6,7 +6,8 @@ import { ownE2e } from './flow-kpis';
 import { txFiguresCompared } from './kpis';
 import { deadLetters, milestonesFigures } from './milestones';
 import type { TimeRange } from './range';
-import { checks, flowRag } from './status';
+import { comparison } from './compare';
+import { checks, drivers, flowRag } from './status';
 
 export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db = db()) {
 	const w = { from: r.from, to: r.to, now };
@@ -34,9 +35,13 @@ export async function flowPage(flow: Flow, r: TimeRange, now = new Date(), d: Db
 	const milestones = Object.fromEntries(flow.objectives.milestones.map((m, i) => [m.name, { ...ms[i], target: m.target, from: m.from, to: m.to }]));
 	const hours = (r.to.getTime() - r.from.getTime()) / 3_600_000;
 	const status = { tx: cur.totals, deadLetters: dl.get(flow.id)!.total, hours, milestones: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, v.totals])) };
+	const all = checks(flow, status);
+	const rag = flowRag(flow, status);
 	return {
-		rag: flowRag(flow, status),
-		checks: checks(flow, status),
+		rag,
+		checks: all,
+		drivers: drivers(all, rag),
+		compare: comparison(cur.totals.total, prev.get(flow.id)!.totals.total),
 		totals: { ...cur.totals, deadLetters: dl.get(flow.id)!.total },
 		previous: { ...prev.get(flow.id)!.totals, deadLetters: dl.get(flow.id)!.previous },
 		series: cur.series,

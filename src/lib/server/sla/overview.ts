@@ -7,12 +7,17 @@ import type { Flow } from '../flows/schema';
 import { txFiguresCompared, type Spark, type TxFigures } from './kpis';
 import { deadLetters, milestonesFigures, type MilestoneFigures } from './milestones';
 import type { TimeRange } from './range';
-import { checks, flowRag, type Check, type Rag } from './status';
+import { comparison, type Comparison } from './compare';
+import { checks, drivers, flowRag, type Check, type Rag } from './status';
 
 export interface Tile {
 	flow: { id: string; name: string; businessOwner: string };
 	rag: Rag;
 	checks: Check[];
+	/** the checks that make the status what it is (breached, or near their limit) */
+	drivers: Check[];
+	/** whether changes vs the previous period may be shown */
+	compare: Comparison;
 	now: TxFigures & { deadLetters: number };
 	previous: TxFigures & { deadLetters: number };
 	/** per bucket: [bucket start ISO, transactions, failed] */
@@ -32,10 +37,14 @@ export async function overview(flows: Flow[], r: TimeRange, now = new Date(), d:
 	return flows.map((f) => {
 		const c = cur.get(f.id)!;
 		const status = { tx: c.totals, deadLetters: dl.get(f.id)!.total, hours, milestones: ms.get(f.id) };
+		const all = checks(f, status);
+		const rag = flowRag(f, status);
 		return {
 			flow: { id: f.id, name: f.name, businessOwner: f.businessOwner },
-			rag: flowRag(f, status),
-			checks: checks(f, status),
+			rag,
+			checks: all,
+			drivers: drivers(all, rag),
+			compare: comparison(c.totals.total, prev.get(f.id)!.totals.total),
 			now: { ...c.totals, deadLetters: dl.get(f.id)!.total },
 			previous: { ...prev.get(f.id)!.totals, deadLetters: dl.get(f.id)!.previous },
 			series: sparkline(c.spark, buckets)

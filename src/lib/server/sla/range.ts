@@ -25,11 +25,14 @@ const paramsSchema = z.object({
 	to: iso.optional().catch(undefined)
 });
 
-/** Bucket sizes: 1 min up to a day (the overview's 24 h sparkline is per minute), then coarser. */
+/** Bucket sizes the rollups serve (minute multiples; whole hours read the hour tables). */
+const BUCKETS = [60, 300, 900, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400];
+/** At most this many buckets in a series: bars stay bars (no per-minute "barcode" over a day). */
+export const MAX_BUCKETS = 120;
+
+/** The smallest bucket that gives at most MAX_BUCKETS: 1 h → 1 min, 24 h → 15 min, 7 d → 2 h, 30 d → 6 h. */
 export function bucketFor(spanMs: number): number {
-	if (spanMs <= 86_400_000) return 60;
-	if (spanMs <= 7 * 86_400_000) return 3_600;
-	return 6 * 3_600;
+	return BUCKETS.find((b) => spanMs / (b * 1000) <= MAX_BUCKETS) ?? BUCKETS[BUCKETS.length - 1];
 }
 
 export function parseRange(params: URLSearchParams, now = new Date()): TimeRange {

@@ -80,6 +80,16 @@ export function checks(flow: Flow, s: StatusInput): Check[] {
 	return out;
 }
 
+/**
+ * The objectives behind a flow's status: the breached ones when it is red, the ones near their
+ * limit when amber, none otherwise. A tile that says "Breached" names what is breached, so
+ * "100 % success, 0 failed" beside "Breached" reads as "dead letters 6/h above 5/h", not as a
+ * contradiction.
+ */
+export function drivers(all: Check[], rag: Rag): Check[] {
+	return rag === 'red' || rag === 'amber' ? all.filter((c) => c.rag === rag) : [];
+}
+
 export function flowRag(flow: Flow, s: StatusInput): Rag {
 	if (s.tx.total === 0 && s.deadLetters === 0) return 'none';
 	return worst(checks(flow, s).map((c) => c.rag));

@@ -14,6 +14,10 @@ export const route = {
 	home: () => '/',
 	login: (redirectTo?: string) => withQuery('/login', { redirectTo }),
 	logout: () => '/logout',
+	/** the sign-in page with a single sign-on outcome: error = a refusal code, signedOut = the provider to offer sign-out from */
+	loginNotice: (q: { error?: string; signedOut?: string }) => withQuery('/login', q),
+	/** leave for an OpenID Connect provider (auth/oidc/) */
+	ssoStart: (provider: string, redirectTo?: string) => withQuery(`/auth/oidc/${encodeURIComponent(provider)}`, { redirectTo }),
 	sla: (q: { flow?: string } = {}) => withQuery('/sla', q),
 	lineage: (q: { q?: string } = {}) => withQuery('/lineage', q),
 	/** a shareable lineage view; span = "<traceId>:<spanId>" or "log:<n>" selects the detail panel */
@@ -22,9 +26,18 @@ export const route = {
 	exceptions: (q: Record<string, string | undefined> = {}) => withQuery('/exceptions', q),
 	exception: (id: string) => `/exceptions/${encodeURIComponent(id)}`,
 	exceptionPayload: (id: string) => `/exceptions/${encodeURIComponent(id)}/payload`,
+	/** reconciliation of a flow (or the list of flows with rules); window = day | hour, start = ISO in it */
+	reconciliation: (flow?: string, q: { window?: string; start?: string; rule?: string; target?: string; state?: string } = {}) =>
+		withQuery(flow ? `/reconciliation/${encodeURIComponent(flow)}` : '/reconciliation', q),
+	/** the keys behind a reconciliation figure, as JSON or CSV */
+	reconciliationKeys: (flow: string, q: { rule: string; target: string; state: string; window?: string; start?: string; limit?: number; format?: 'csv' }) =>
+		withQuery(`/api/v1/reconciliation/${encodeURIComponent(flow)}/keys`, q),
 	alerts: () => '/alerts',
+	alertRules: (q: { flow?: string } = {}) => withQuery('/alerts/rules', q),
+	alertChannels: () => '/alerts/channels',
 	admin: () => '/admin',
 	adminUsers: () => '/admin/users',
+	adminSso: () => '/admin/sso',
 	adminTokens: () => '/admin/tokens',
 	adminIngest: () => '/admin/ingest',
 	adminRunbooks: () => '/admin/runbooks',

@@ -18,7 +18,7 @@ export interface AuditInput {
 	actor: string;
 	role: string;
 	action: string;
-	subjectType: 'exception' | 'runbook' | 'endpoint' | 'allowlist' | 'flow_catalogue' | 'ingest_source' | 'interpretation';
+	subjectType: 'exception' | 'runbook' | 'endpoint' | 'allowlist' | 'flow_catalogue' | 'ingest_source' | 'interpretation' | 'user' | 'auth_setting' | 'alert' | 'alert_rule' | 'alert_channel';
 	subjectId: string;
 	businessKey?: string;
 	fromState?: string;
@@ -184,5 +184,12 @@ async function advanceCheckpoint(row: AuditRow, key: Buffer): Promise<void> {
 export async function auditFor(subjectType: string, subjectId: string): Promise<AuditRow[]> {
 	return db().query<AuditRow>(
 		sql`SELECT * FROM audit_log WHERE SubjectType = ${{ String: subjectType }} AND SubjectId = ${{ String: subjectId }} ORDER BY Seq`
+	);
+}
+
+/** The newest rows about any subject of these types (e.g. a domain's change history), newest first. */
+export async function auditOfTypes(subjectTypes: readonly string[], limit = 200): Promise<AuditRow[]> {
+	return db().query<AuditRow>(
+		sql`SELECT * FROM audit_log WHERE SubjectType IN ${{ 'Array(String)': [...subjectTypes] }} ORDER BY Seq DESC LIMIT ${{ UInt32: limit }}`
 	);
 }

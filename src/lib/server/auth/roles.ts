@@ -13,12 +13,18 @@ const support: Role[] = ['operator', 'approver', 'admin'];
 export const PERMISSIONS = {
 	'lineage:read': everyone,
 	'sla:read': everyone,
+	/** reconciliation results and their keys (rules are edited with the flow catalogue: flows:edit) */
+	'reconciliation:read': everyone,
 	'exceptions:read': everyone,
 	/** retry, quarantine, release, request replay, resolve, discard, assign, comment */
 	'exceptions:act': support,
 	/** approve or reject a requested replay (never one's own request: enforced in the domain) */
 	'replay:approve': ['approver', 'admin'],
 	'alerts:read': everyone,
+	/** acknowledge or silence an alert */
+	'alerts:act': support,
+	/** edit alert rules and notification channels */
+	'alerts:admin': ['admin'],
 	'runbooks:edit': ['admin'],
 	'flows:edit': ['admin'],
 	'interpretation:edit': ['admin'],

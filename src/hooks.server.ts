@@ -14,9 +14,12 @@ import {
 	validateSessionToken
 } from '$lib/server/auth';
 import { route } from '$lib/route';
+import { THEME_COOKIE, themeOf } from '$lib/preferences';
 
 /** Reachable without signing in. */
 const PUBLIC = new Set(['/login', '/logout', '/api/v1/session', '/api/v1/openapi.json']);
+/** single sign-on: leaving for the provider and coming back (auth/oidc/sign-in.ts) happen signed out */
+const isPublic = (path: string) => PUBLIC.has(path) || /^\/auth\/oidc\/[a-z0-9-]+(\/callback)?$/.test(path);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const handle: Handle = async ({ event, resolve }) => {
@@ -55,14 +58,16 @@ export const handle: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	if (!event.locals.user && !PUBLIC.has(url.pathname)) {
+	if (!event.locals.user && !isPublic(url.pathname)) {
 		if (isApi) {
 			return json({ message: 'Sign in, or send Authorization: Bearer <API token>' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
 		}
 		redirect(303, route.login(SAFE_METHODS.has(request.method) ? url.pathname + url.search : undefined));
 	}
 
-	const response = await resolve(event);
+	// the colour scheme is on <html> from the first byte (no flash of the wrong theme)
+	const theme = themeOf(cookies.get(THEME_COOKIE));
+	const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%syncscope.theme%', theme) });
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('x-frame-options', 'DENY');

@@ -127,7 +127,7 @@ describe("a token dies with its creator's standing", () => {
 		const [alice, bob] = [await userWithRole(app, 'admin'), await userWithRole(app, 'admin')];
 		const token = await tokenOf(alice, 'admin');
 		// the demotion written straight to the table, as another process (or a crash before revocation) could leave it
-		await app.db.exec(sql`INSERT INTO users SELECT id, email, password_hash, 'viewer' AS role, disabled, created_at, now64(3) AS updated_at,
+		await app.db.exec(sql`INSERT INTO users (id, email, password_hash, role, disabled, created_at, updated_at, version, deleted) SELECT id, email, password_hash, 'viewer' AS role, disabled, created_at, now64(3) AS updated_at,
 			toUInt64(toUnixTimestamp64Micro(now64(6))) + 1000000 AS version, deleted FROM users WHERE id = ${{ String: alice.id }} ORDER BY version DESC LIMIT 1`);
 		expect((await bearer(token, '/api/v1/users')).status).toBe(401);
 		expect((await bob.client.fetch('/api/v1/users')).status).toBe(200);

@@ -11,8 +11,8 @@ import { createApiToken } from '../../src/lib/server/auth/tokens';
 import { Client, testApp, userWithRole, type TestApp } from '../helpers/app';
 import { scanRoutes, type Endpoint } from './route-scan';
 
-/** reachable without signing in (sign-in itself, sign-out, the API description) */
-const PUBLIC = new Set(['GET /login', 'POST /login', 'POST /logout', 'POST /api/v1/session', 'DELETE /api/v1/session', 'GET /api/v1/openapi.json', 'GET /']);
+/** reachable without signing in (sign-in itself, single sign-on's way out and back: tests/auth/sso.int.spec.ts, sign-out, the API description) */
+const PUBLIC = new Set(['GET /login', 'POST /login', 'GET /auth/oidc/x', 'GET /auth/oidc/x/callback', 'POST /logout', 'POST /api/v1/session', 'DELETE /api/v1/session', 'GET /api/v1/openapi.json', 'GET /']);
 /** routes whose check happens elsewhere, with the reason */
 const SIGNED_IN_ONLY = new Set<string>([]);
 

@@ -25,6 +25,53 @@ function isIpOrCidr(s: string): boolean {
 	return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
+/** http is only accepted for a provider on this machine (development, tests); anything else needs https */
+function httpsOrLoopback(u: string): boolean {
+	try {
+		const url = new URL(u);
+		return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * One OpenID Connect provider (auth/oidc/, docs/sso.md). The client secret comes from the config
+ * file, SYNCSCOPE_OIDC_<ID>_CLIENT_SECRET, or the file clientSecretFile names (loadConfig).
+ */
+export const oidcProviderSchema = z
+	.object({
+		/** in the redirect URI (/auth/oidc/<id>/callback) and stored with each SSO user */
+		id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and -, at most 32'),
+		/** the button says "Sign in with <label>" */
+		label: z.string().trim().min(1).max(60),
+		issuer: z.string().url().refine(httpsOrLoopback, 'https (http only for localhost / 127.0.0.1)'),
+		clientId: z.string().min(1),
+		clientSecret: z
+			.string({ error: 'missing: set clientSecret, SYNCSCOPE_OIDC_<ID>_CLIENT_SECRET or clientSecretFile' })
+			.min(1, 'missing: set clientSecret, SYNCSCOPE_OIDC_<ID>_CLIENT_SECRET or clientSecretFile'),
+		clientSecretFile: z.string().optional(),
+		scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token')).default(['openid', 'email', 'profile']).refine((s) => s.includes('openid'), 'must include openid'),
+		/** the claim holding group (or role, or domain) values; a dotted path reaches nested claims (realm_access.roles) */
+		groupsClaim: z.string().regex(/^[A-Za-z0-9_:./-]{1,100}$/).default('groups'),
+		/** the claim with the user's email (Entra ID without the optional email claim: preferred_username) */
+		emailClaim: z.string().regex(/^[A-Za-z0-9_:./-]{1,100}$/).default('email'),
+		/** role → values of groupsClaim that grant it; the highest granted role wins; none: sign-in refused */
+		roleMapping: z
+			.object({
+				viewer: z.array(z.string().min(1)).default([]),
+				operator: z.array(z.string().min(1)).default([]),
+				approver: z.array(z.string().min(1)).default([]),
+				admin: z.array(z.string().min(1)).default([])
+			})
+			.strict()
+			.refine((m) => Object.values(m).some((v) => v.length > 0), 'map at least one group or claim value to a role'),
+		/** offer the provider's end-session (RP-initiated logout) after signing out of Syncscope, where it has one */
+		endSession: z.boolean().default(true)
+	})
+	.strict();
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+
 export const configSchema = z.object({
 	/** embedded chDB data directory (ignored when clickhouseUrl is set) */
 	dataDir: z.string().min(1).default('./data'),
@@ -132,6 +179,9 @@ export const configSchema = z.object({
 	/** at start, wait this long for ClickHouse to answer before giving up */
 	startupTimeoutMs: z.coerce.number().int().min(0).default(60_000),
 
+	/** OpenID Connect single sign-on providers (docs/sso.md); empty: local passwords only */
+	oidcProviders: z.array(oidcProviderSchema).default([]),
+
 	adminEmail: z.string().email().optional(),
 	adminPassword: z.string().min(12).optional(),
 	/** a session ends after this long without a request (sliding) … */
@@ -192,6 +242,7 @@ const envNames: Record<keyof Config, string> = {
 	metricsToken: 'SYNCSCOPE_METRICS_TOKEN',
 	shutdownTimeoutMs: 'SYNCSCOPE_SHUTDOWN_TIMEOUT_MS',
 	startupTimeoutMs: 'SYNCSCOPE_STARTUP_TIMEOUT_MS',
+	oidcProviders: 'SYNCSCOPE_OIDC_PROVIDERS',
 	adminEmail: 'SYNCSCOPE_ADMIN_EMAIL',
 	adminPassword: 'SYNCSCOPE_ADMIN_PASSWORD',
 	sessionIdleMinutes: 'SYNCSCOPE_SESSION_IDLE_MINUTES',
@@ -215,17 +266,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	for (const [key, name] of Object.entries(envNames)) {
 		const v = env[name];
 		if (v === undefined || v === '') continue;
-		raw[key] = key === 'keyAliases' || key === 'alertWebhooks' ? parseJsonEnv(name, v) : v;
+		raw[key] = key === 'keyAliases' || key === 'alertWebhooks' || key === 'oidcProviders' ? parseJsonEnv(name, v) : v;
 	}
+	const secretProblems = prepareOidcProviders(raw, env);
 	const parsed = configSchema.safeParse({ ...raw, ...overrides });
-	if (!parsed.success) {
-		const lines = parsed.error.issues.map((i) => {
+	if (!parsed.success || secretProblems.length) {
+		const lines = [...(parsed.error?.issues ?? []).map((i) => {
 			const key = i.path[0] as keyof Config;
 			return `  ${envNames[key] ?? String(key)} (${i.path.join('.')}): ${i.message}`;
-		});
+		}), ...secretProblems];
 		throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 	}
-	return parsed.data;
+	return parsed.data!;
+}
+
+/**
+ * Client secrets stay out of the config file: SYNCSCOPE_OIDC_<ID>_CLIENT_SECRET (id upper-cased,
+ * - as _) or a file named by clientSecretFile (e.g. a mounted Docker/Kubernetes secret) fill in a
+ * provider's clientSecret. Returns the problems found here (an unreadable file, an id used twice:
+ * zod skips list-level checks while an entry is invalid) for the one error listing.
+ */
+function prepareOidcProviders(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
+	if (!Array.isArray(raw.oidcProviders)) return [];
+	const problems: string[] = [];
+	const seen = new Set<unknown>();
+	raw.oidcProviders = raw.oidcProviders.map((p: unknown, i: number) => {
+		if (!p || typeof p !== 'object') return p;
+		const provider = { ...(p as Record<string, unknown>) };
+		if (seen.has(provider.id)) problems.push(`  SYNCSCOPE_OIDC_PROVIDERS (oidcProviders.${i}.id): provider id ${String(provider.id)} is used twice`);
+		seen.add(provider.id);
+		const fromEnv = typeof provider.id === 'string' ? env[`SYNCSCOPE_OIDC_${provider.id.toUpperCase().replace(/-/g, '_')}_CLIENT_SECRET`] : undefined;
+		if (fromEnv) provider.clientSecret = fromEnv;
+		else if (provider.clientSecret === undefined && typeof provider.clientSecretFile === 'string') {
+			try {
+				provider.clientSecret = readFileSync(provider.clientSecretFile, 'utf8').trim();
+			} catch (e) {
+				problems.push(`  SYNCSCOPE_OIDC_PROVIDERS (oidcProviders.${i}.clientSecretFile): cannot read ${provider.clientSecretFile}: ${(e as Error).message}`);
+			}
+		}
+		return provider;
+	});
+	return problems;
 }
 
 function parseJsonEnv(name: string, v: string): unknown {

@@ -1,5 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/auth';
+import { oidcProvider } from '$lib/server/auth/oidc/providers';
 import { route } from '$lib/route';
 import type { RequestHandler } from './$types';
 
@@ -12,5 +13,7 @@ import type { RequestHandler } from './$types';
 export const POST: RequestHandler = async ({ locals, cookies, url }) => {
 	if (locals.user?.sessionId) await invalidateSession(locals.user.sessionId);
 	deleteSessionCookie(cookies, url);
-	redirect(303, route.login());
+	// signed in through a provider: the sign-in page offers its end-session too (auth/oidc/providers.ts)
+	const sso = locals.user?.sso && oidcProvider(locals.user.sso.provider);
+	redirect(303, sso && sso.endSession ? route.loginNotice({ signedOut: sso.id }) : route.login());
 };

@@ -95,8 +95,9 @@ export async function validateSessionToken(token: string): Promise<ValidSession 
 	const t = now();
 	if (t >= sessionExpiry(s.createdAt, s.lastSeenAt)) return null;
 
-	const users = await db().query<{ email: string; role: string; disabled: number }>(sql`
-		SELECT argMax(email, version) AS email, argMax(role, version) AS role, argMax(disabled, version) AS disabled
+	const users = await db().query<{ email: string; role: string; disabled: number; ssoProvider: string; ssoSubject: string }>(sql`
+		SELECT argMax(email, version) AS email, argMax(role, version) AS role, argMax(disabled, version) AS disabled,
+		       argMax(sso_provider, version) AS ssoProvider, argMax(sso_subject, version) AS ssoSubject
 		FROM users WHERE id = ${{ String: s.userId }} GROUP BY id`);
 	const u = users[0];
 	if (!u || u.disabled || !(ROLES as readonly string[]).includes(u.role)) return null;
@@ -108,7 +109,14 @@ export async function validateSessionToken(token: string): Promise<ValidSession 
 		await writeSession({ ...s, revoked: false, lastSeenAt });
 	}
 	return {
-		user: { id: s.userId, email: u.email, role: u.role as Role, via: 'session', sessionId: id },
+		user: {
+			id: s.userId,
+			email: u.email,
+			role: u.role as Role,
+			via: 'session',
+			sessionId: id,
+			...(u.ssoProvider ? { sso: { provider: u.ssoProvider, subject: u.ssoSubject } } : {})
+		},
 		sessionId: id,
 		expiresAt: sessionExpiry(s.createdAt, lastSeenAt),
 		refreshed

@@ -1,6 +1,7 @@
 /** Sign-in by email and password: reserve an attempt, verify, settle and log it, start a fresh session. */
 import { createSession, type SessionMeta } from './session';
 import { findUserForSignIn, normalizeEmail } from './users';
+import { localSignIn, mayUsePassword } from './local-sign-in';
 import { verifyDummy, verifyPassword } from './password';
 import { recordAttempt, reserveAttempt, type AttemptReason } from './throttle';
 import type { Role } from './types';
@@ -28,6 +29,9 @@ export async function signIn(emailInput: string, password: string, meta: Session
 		const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyDummy(password);
 		// a disabled account gets the same answer as a wrong password: it is not confirmed to a stranger
 		reason = !user || !valid ? 'bad_credentials' : user.disabled ? 'disabled' : 'ok';
+		// local passwords off for all but break-glass admins (local-sign-in.ts): the same answer as a
+		// wrong password, so a guess is not confirmed; the sign-in page says who may use a password
+		if (reason === 'ok' && user && !mayUsePassword(user, await localSignIn())) reason = 'local_off';
 	} catch (e) {
 		reservation.release();
 		throw e;

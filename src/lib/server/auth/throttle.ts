@@ -33,7 +33,8 @@ export const KNOWN_ADDRESS_MS = 30 * 86_400_000;
 /** what a refusal caused by attempts still being checked asks the client to wait */
 const IN_FLIGHT_WAIT_MS = 1000;
 
-export type AttemptReason = 'ok' | 'bad_credentials' | 'disabled' | 'throttled' | 'malformed';
+/** sso / sso_refused: single sign-on (auth/oidc/); local_off: a right password for an account that may not use one */
+export type AttemptReason = 'ok' | 'bad_credentials' | 'disabled' | 'throttled' | 'malformed' | 'sso' | 'sso_refused' | 'local_off';
 
 export async function recordAttempt(a: { email: string; ip: string; reason: AttemptReason; userAgent?: string }): Promise<void> {
 	await db().insertRows('sign_in_attempts', [
@@ -41,7 +42,7 @@ export async function recordAttempt(a: { email: string; ip: string; reason: Atte
 			time: chTime(now()),
 			email: a.email.slice(0, 320),
 			ip: a.ip,
-			success: a.reason === 'ok' ? 1 : 0,
+			success: a.reason === 'ok' || a.reason === 'sso' ? 1 : 0,
 			reason: a.reason,
 			user_agent: (a.userAgent ?? '').slice(0, 300)
 		}

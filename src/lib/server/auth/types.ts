@@ -24,4 +24,6 @@ export interface SessionUser {
 	sessionId?: string;
 	/** the API token the person acts through (via 'token'): audit rows name it beside the person */
 	token?: { id: string; name: string };
+	/** signed in through single sign-on: the provider and the subject it knows them by (audit rows name them) */
+	sso?: { provider: string; subject: string };
 }

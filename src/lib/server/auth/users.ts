@@ -26,11 +26,19 @@ export interface User {
 	disabled: boolean;
 	createdAt: number;
 	updatedAt: number;
+	/** set for accounts created by single sign-on (auth/oidc/): the provider and its subject; null for local accounts */
+	sso: SsoIdentity | null;
 }
-interface UserRow extends Omit<User, 'disabled'> {
+export interface SsoIdentity {
+	provider: string;
+	subject: string;
+}
+interface UserRow extends Omit<User, 'disabled' | 'sso'> {
 	disabled: number;
 	deleted: number;
 	passwordHash: string;
+	ssoProvider: string;
+	ssoSubject: string;
 }
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -38,11 +46,13 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 const latest = (where: ReturnType<typeof sql>) => sql`
 	SELECT id, argMax(email, version) AS email, argMax(role, version) AS role,
 	       argMax(disabled, version) AS disabled, argMax(deleted, version) AS deleted, argMax(password_hash, version) AS passwordHash,
+	       argMax(sso_provider, version) AS ssoProvider, argMax(sso_subject, version) AS ssoSubject,
 	       toUnixTimestamp64Milli(min(created_at)) AS createdAt, toUnixTimestamp64Milli(max(updated_at)) AS updatedAt
 	FROM users WHERE ${where} GROUP BY id HAVING deleted = 0 ORDER BY email`;
 
 function toUser(r: UserRow): User {
-	return { id: r.id, email: r.email, role: r.role, disabled: !!r.disabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
+	const sso = r.ssoProvider ? { provider: r.ssoProvider, subject: r.ssoSubject } : null;
+	return { id: r.id, email: r.email, role: r.role, disabled: !!r.disabled, createdAt: r.createdAt, updatedAt: r.updatedAt, sso };
 }
 
 /** One user with the password hash (sign-in only); a deleted user is nobody. */
@@ -80,6 +90,7 @@ interface Stored {
 	deleted: boolean;
 	createdAt: number;
 	passwordHash: string;
+	sso: SsoIdentity | null;
 }
 
 async function writeUser(u: Stored): Promise<void> {
@@ -89,6 +100,8 @@ async function writeUser(u: Stored): Promise<void> {
 			id: u.id,
 			email: u.email,
 			password_hash: u.passwordHash,
+			sso_provider: u.sso?.provider ?? '',
+			sso_subject: u.sso?.subject ?? '',
 			role: u.role,
 			disabled: u.disabled ? 1 : 0,
 			deleted: u.deleted ? 1 : 0,
@@ -104,8 +117,28 @@ export async function createUser(input: { email: string; password: string; role:
 	const role = checkRole(input.role);
 	await checkPasswordPolicy(input.password, { email });
 	if (await findUserForSignIn(email)) throw userExists(email);
-	const user = { id: randomString(16), email, role, disabled: false, createdAt: now() };
+	const user = { id: randomString(16), email, role, disabled: false, createdAt: now(), sso: null };
 	await writeUser({ ...user, deleted: false, passwordHash: await hashPassword(input.password) });
+	return { ...user, updatedAt: user.createdAt };
+}
+
+/** The user a provider knows by this subject (deleted users are nobody). */
+export async function findSsoUser(sso: SsoIdentity): Promise<User | null> {
+	const rows = await db().query<UserRow>(
+		latest(sql`id IN (SELECT id FROM users WHERE sso_provider = ${{ String: sso.provider }} AND sso_subject = ${{ String: sso.subject }})`)
+	);
+	return rows.map(toUser).find((u) => u.sso?.provider === sso.provider && u.sso.subject === sso.subject) ?? null;
+}
+
+/**
+ * Create a user on their first single sign-on (just in time): no password, so a password sign-in
+ * never works for them; the email is the one the provider vouched for and must be free.
+ */
+export async function createSsoUser(input: { email: string; role: Role; sso: SsoIdentity }): Promise<User> {
+	const email = normalizeEmail(input.email);
+	if (await findUserForSignIn(email)) throw userExists(email);
+	const user = { id: randomString(16), email, role: checkRole(input.role), disabled: false, createdAt: now(), sso: input.sso };
+	await writeUser({ ...user, deleted: false, passwordHash: '' });
 	return { ...user, updatedAt: user.createdAt };
 }
 
@@ -134,7 +167,7 @@ async function readStored(id: string): Promise<Stored> {
 	const rows = await db().query<UserRow>(latest(sql`id = ${{ String: id }}`));
 	const r = rows[0];
 	if (!r) throw notFound('user');
-	return { id, email: r.email, role: r.role, disabled: !!r.disabled, deleted: !!r.deleted, createdAt: r.createdAt, passwordHash: r.passwordHash };
+	return { id, email: r.email, role: r.role, disabled: !!r.disabled, deleted: !!r.deleted, createdAt: r.createdAt, passwordHash: r.passwordHash, sso: r.ssoProvider ? { provider: r.ssoProvider, subject: r.ssoSubject } : null };
 }
 
 /** Write a change to `current`, keeping at least one enabled admin (see the module comment). */
@@ -158,11 +191,12 @@ export async function updateUser(id: string, input: { role?: string; disabled?: 
 	const role = input.role === undefined ? undefined : checkRole(input.role);
 	return serialised(async () => {
 		const current = await readStored(id);
+		if (input.password !== undefined && current.sso) throw invalid(`${current.email} signs in through single sign-on (${current.sso.provider}) and has no password`);
 		if (input.password !== undefined) await checkPasswordPolicy(input.password, { email: current.email });
 		const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
 		const next: Stored = { ...current, role: role ?? current.role, disabled: input.disabled ?? current.disabled, passwordHash: passwordHash ?? current.passwordHash };
 		await change(current, next);
-		return { id, email: next.email, role: next.role, disabled: next.disabled, createdAt: next.createdAt, updatedAt: now() };
+		return { id, email: next.email, role: next.role, disabled: next.disabled, createdAt: next.createdAt, updatedAt: now(), sso: next.sso };
 	});
 }
 

@@ -82,7 +82,18 @@ export const auth: OpenApiFragment = {
 		SessionUser: { type: 'object', properties: { id: { type: 'string' }, email: { type: 'string' }, role } },
 		User: {
 			type: 'object',
-			properties: { id: { type: 'string' }, email: { type: 'string' }, role, disabled: { type: 'boolean' }, createdAt: { type: 'integer' }, updatedAt: { type: 'integer' } }
+			properties: {
+				id: { type: 'string' },
+				email: { type: 'string' },
+				role,
+				disabled: { type: 'boolean' },
+				createdAt: { type: 'integer' },
+				updatedAt: { type: 'integer' },
+				sso: {
+					description: 'set for accounts created by single sign-on (docs/sso.md): the provider id and the subject it knows the user by; null for local accounts',
+					oneOf: [{ type: 'object', properties: { provider: { type: 'string' }, subject: { type: 'string' } }, required: ['provider', 'subject'] }, { type: 'null' }]
+				}
+			}
 		},
 		UserEnvelope: { type: 'object', properties: { user: { $ref: '#/components/schemas/User' } } },
 		UserList: { type: 'object', properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } } } },

@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { authorize } from '$lib/server/auth/roles';
 import { createUser, deleteUser, listUsers, updateUser, AuthError } from '$lib/server/auth';
 import { ROLES } from '$lib/server/auth/types';
+import { oidcProviders } from '$lib/server/auth/oidc/providers';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const me = authorize(locals, 'users:admin');
-	return { users: await listUsers(), me: me.id, roles: [...ROLES] };
+	const labels = Object.fromEntries(oidcProviders().map((p) => [p.id, p.label]));
+	const users = (await listUsers()).map((u) => ({ ...u, sso: u.sso && { ...u.sso, label: labels[u.sso.provider] ?? u.sso.provider } }));
+	return { users, me: me.id, roles: [...ROLES] };
 };
 
 const create = z.object({ email: z.string().trim().email('enter a valid email'), password: z.string().min(12, 'at least 12 characters').max(1024), role: z.enum(ROLES) });

@@ -65,6 +65,52 @@ export const objectivesSchema = z.object({
 	endStep: stepId.optional()
 }).strict();
 
+/** Facts a reconciliation rule may match keys on (docs/reconciliation.md); `key.<name>` for any other business key. */
+export const RECON_KEYS = ['correlation_id', 'entity.id', 'message_id', 'idempotency_key'] as const;
+/** Facts a rule may compare between source and target (stored by migration 400). */
+export const RECON_FIELDS = ['amount', 'currency', 'quantity', 'partner', 'entity.type'] as const;
+const OUTCOME_VALUES = ['success', 'failed', 'duplicate', 'rejected', 'relayed'] as const;
+
+/** A point of a flow: spans or records of this step with one of these outcomes (default: success). */
+const reconPoint = {
+	step: stepId,
+	outcome: z
+		.union([z.enum(OUTCOME_VALUES), z.array(z.enum(OUTCOME_VALUES)).min(1)])
+		.default('success')
+		.transform((o) => (Array.isArray(o) ? o : [o])),
+	/** the system the point is in (crm, erp, erp-new …): names the target and matches control totals */
+	system: z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,79}$/, 'lower-case letters, digits and . _ : -')
+};
+
+export const reconTargetSchema = z.object({
+	...reconPoint,
+	/** time after the source within which the key must have arrived; absent later = missing */
+	grace: duration.refine((ms) => ms <= 7 * 86_400_000, 'at most 7d'),
+	/** optional targets (only some keys go there) never count as missing */
+	required: z.boolean().default(true),
+	/** the fields compared at this target, when not the rule's (a WMS carries no amount) */
+	compare: z.array(z.enum(RECON_FIELDS)).optional()
+}).strict();
+
+export const reconRuleSchema = z.object({
+	id: slug,
+	name: z.string().min(1),
+	/** the business key to match on */
+	key: z
+		.string()
+		.refine((k) => (RECON_KEYS as readonly string[]).includes(k) || /^key\.[A-Za-z0-9_.-]{1,80}$/.test(k), `one of ${RECON_KEYS.join(', ')} or key.<name>`)
+		.default('correlation_id'),
+	/** the entity type control totals are reported for (integration.control.entity_type) */
+	entityType: z.string().min(1).optional(),
+	source: z.object(reconPoint).strict(),
+	targets: z.array(reconTargetSchema).min(1),
+	compare: z.array(z.enum(RECON_FIELDS)).default([]),
+	/** numeric fields (amount, quantity) and control-total sums may differ by this much */
+	tolerance: z.number().nonnegative().default(0),
+	/** alert on keys missing past grace, and on control totals that differ */
+	alerts: z.boolean().default(true)
+}).strict();
+
 export const flowSchema = z.object({
 	/** matches integration.flow */
 	id: slug,
@@ -78,7 +124,9 @@ export const flowSchema = z.object({
 	/** spans that belong to this flow when they carry no integration.flow (service, route, span name …) */
 	match: matchSchema,
 	steps: z.array(stepSchema).default([]),
-	objectives: objectivesSchema.default({ milestones: [] })
+	objectives: objectivesSchema.default({ milestones: [] }),
+	/** reconciliation controls: what left a source must arrive at its targets (docs/reconciliation.md) */
+	reconciliation: z.array(reconRuleSchema).default([])
 }).strict();
 
 export const catalogueSchema = z
@@ -101,9 +149,24 @@ export const catalogueSchema = z
 					}
 				}
 			});
+			const rules = new Set<string>();
+			f.reconciliation.forEach((r, j) => {
+				const at = ['flows', i, 'reconciliation', j];
+				if (rules.has(r.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate reconciliation rule id ${r.id}` });
+				rules.add(r.id);
+				if (!steps.has(r.source.step)) ctx.addIssue({ code: 'custom', path: [...at, 'source', 'step'], message: `step ${r.source.step} is not a step of flow ${f.id}` });
+				const systems = new Set<string>();
+				r.targets.forEach((t, k) => {
+					if (!steps.has(t.step)) ctx.addIssue({ code: 'custom', path: [...at, 'targets', k, 'step'], message: `step ${t.step} is not a step of flow ${f.id}` });
+					if (systems.has(t.system)) ctx.addIssue({ code: 'custom', path: [...at, 'targets', k, 'system'], message: `two targets name system ${t.system}` });
+					systems.add(t.system);
+				});
+			});
 		});
 	});
 
 export type Flow = z.infer<typeof flowSchema>;
 export type FlowStep = z.infer<typeof stepSchema>;
 export type Catalogue = z.infer<typeof catalogueSchema>;
+export type ReconRule = z.infer<typeof reconRuleSchema>;
+export type ReconTarget = z.infer<typeof reconTargetSchema>;

@@ -72,7 +72,10 @@ export const DERIVED: readonly { table: string; col?: string }[] = [
 	{ table: 'sla_step_minute' },
 	// filled by a view on sla_step_minute, partitioned by month
 	{ table: 'sla_step_hour', col: 'Hour' },
-	{ table: 'sla_dead_letters_minute' }
+	{ table: 'sla_dead_letters_minute' },
+	// reconciliation (migration 400): points by day, control totals by the record's own time
+	{ table: 'recon_points' },
+	{ table: 'recon_control_totals', col: 'Timestamp' }
 ];
 const KEPT = new Set(['otel_traces_trace_id_ts']);
 

@@ -7,11 +7,13 @@ import { flows } from './flows';
 import { lineage } from './lineage';
 import { exceptions } from './exceptions';
 import { interpretation } from './interpretation';
+import { reconciliation } from './reconciliation';
+import { alerts } from './alerts';
 import type { OpenApiFragment } from './types';
 
 export type { OpenApiFragment } from './types';
 
-const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows, interpretation];
+const FRAGMENTS: OpenApiFragment[] = [auth, lineage, exceptions, flows, interpretation, alerts, reconciliation];
 
 export function openApiDocument(fragments: OpenApiFragment[] = FRAGMENTS) {
 	const paths: Record<string, Record<string, unknown>> = {};

@@ -49,16 +49,16 @@ test('find an order, request a replay, approve it as a second person, watch it r
 	await row.getByRole('link').first().click();
 	await expect(ops.getByTestId('state')).toHaveText('open');
 	const exceptionUrl = ops.url();
-	await ops.getByTestId('action-request_replay').getByRole('button').click();
+	await ops.locator('[data-testid="action-panel"] button[value="request_replay"]').click();
 	await expect(ops.getByTestId('state')).toHaveText('replay requested');
 	// the requester cannot approve their own replay
-	await expect(ops.getByTestId('action-approve_replay')).toHaveCount(0);
+	await expect(ops.locator('[data-testid="action-panel"] button[value="approve_replay"]')).toHaveCount(0);
 
 	const approver = await browser.newContext({ baseURL });
 	const lead = await approver.newPage();
 	await signIn(lead, demo.user('approver'));
 	await lead.goto(exceptionUrl);
-	await lead.getByTestId('action-approve_replay').getByRole('button').click();
+	await lead.locator('[data-testid="action-panel"] button[value="approve_replay"]').click();
 
 	// delivered → replayed → resolved once the middleware's success telemetry arrives
 	await expect(async () => {

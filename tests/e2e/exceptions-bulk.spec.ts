@@ -53,7 +53,7 @@ test('bulk retry: dry run with the duplicate guard, then progress', async ({ bro
 		const page = await ctx.newPage();
 		await signInHydrated(page, OPERATOR);
 		await expect(async () => {
-			await page.goto(`/exceptions?errorCode=${code}`);
+			await page.goto(`/exceptions?errorCode=${code}&view=all`);
 			await expect(page.getByTestId('exception-row')).toHaveCount(3, { timeout: 1000 });
 		}).toPass({ timeout: 20_000 });
 		await page.getByLabel('select all').check();

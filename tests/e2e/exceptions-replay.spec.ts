@@ -117,7 +117,7 @@ test('operator requests, approver approves, the middleware replays once and the 
 		await expect(opPage.state()).toHaveText('open');
 		await expect(op.getByTestId('payload')).toContainText('PUMP-220');
 		await expect(op.getByTestId('lineage-summary')).toContainText('1 trace');
-		await expect(opPage.form('approve_replay')).toHaveCount(0);
+		await expect(opPage.button('approve_replay')).toHaveCount(0);
 		await opPage.act('request_replay', 'Ship-to fixed in ERP customer master', 'replay requested');
 		await expect(op.getByTestId('pending')).toContainText('A different person must approve it');
 		await shot(op, '3-operator-requested');
@@ -131,8 +131,8 @@ test('operator requests, approver approves, the middleware replays once and the 
 		await apPage.open(id);
 		await expect(ap.getByTestId('pending')).toContainText(OPERATOR.email);
 		await shot(ap, '4-approver-pending');
-		await apPage.form('approve_replay').locator('textarea[name="comment"]').fill('Checked with sales ops');
-		await apPage.form('approve_replay').locator('button[type="submit"]').click();
+		await apPage.panel().locator('textarea[name="comment"]').fill('Checked with sales ops');
+		await apPage.button('approve_replay').click();
 		await expect(apPage.state()).toHaveText('resolved', { timeout: 30_000 });
 		await expect(apPage.history()).toContainText('resolved by successful delivery');
 		await expect(ap.getByTestId('deliveries')).toContainText('delivered');

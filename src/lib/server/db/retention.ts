@@ -28,6 +28,7 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'lineage_spans', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'exception_events', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
 	{ table: 'message_successes', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
+	{ table: 'exception_current', expr: 'toDateTime(LastSeen)', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_traces', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_tx_steps', expr: 'StartMinute', setting: 'ttlTracesDays' },
 	{ table: 'sla_transactions', expr: 'StartMinute', setting: 'ttlTracesDays' },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SessionUser } from '../auth/types';
 import { db, sql } from '../db';
 import { ActionError } from './errors';
-import { queryExceptions, successKeys } from './queries';
+import { queryExceptions, successKeys, type SqlFilters } from './queries';
 import { governanceOf } from './governance';
 import { performAction, type ActionInput } from './service';
 import { DELIVERING, transitionError, type ActionName } from './state';
@@ -24,6 +24,33 @@ export interface DryRun {
 	/** the same message already succeeded: skipped, a replay would duplicate it */
 	duplicates: { id: string; reason: string }[];
 	invalid: { id: string; reason: string }[];
+	/** of all, how many had a retry or replay delivered to the middleware before */
+	alreadyDelivered: number;
+}
+
+/** The most exceptions one bulk action over a filter may take (narrow the filter for more). */
+export const BULK_FILTER_CAP = 10_000;
+
+/**
+ * Every exception matching a queue filter (not only the page on screen), newest first. Refuses a
+ * filter that matches more than BULK_FILTER_CAP rather than acting on an arbitrary part of it.
+ */
+export async function idsMatching(f: SqlFilters): Promise<string[]> {
+	const rows = await queryExceptions(f, BULK_FILTER_CAP + 1);
+	if (rows.length > BULK_FILTER_CAP) {
+		throw new ActionError(400, `the filter matches more than ${BULK_FILTER_CAP.toLocaleString('en-US')} exceptions; narrow it (flow, signature, age) and act in parts`);
+	}
+	return rows.map((r) => r.id);
+}
+
+/** Ids whose retry or replay was delivered to the middleware at least once. */
+async function delivered(ids: string[]): Promise<Set<string>> {
+	if (ids.length === 0) return new Set();
+	const rows = await db().query<{ id: string }>(
+		sql`SELECT DISTINCT SubjectId AS id FROM audit_log
+			WHERE SubjectType = 'exception' AND Action = 'delivered' AND Result = 'ok' AND SubjectId IN ${{ 'Array(String)': ids }}`
+	);
+	return new Set(rows.map((r) => r.id));
 }
 
 /** Ids whose message has a successful span of the same flow and step (at any time). */
@@ -51,13 +78,14 @@ async function requesters(ids: string[]): Promise<Map<string, string>> {
 export async function dryRun(ids: string[], action: ActionName, user?: Pick<SessionUser, 'email'>): Promise<DryRun> {
 	const unique = [...new Set(ids)];
 	const deciding = action === 'approve_replay' || action === 'reject_replay';
-	const [rows, succeeded, requestedBy] = await Promise.all([
+	const [rows, succeeded, requestedBy, sent] = await Promise.all([
 		queryExceptions({ ids: unique }, unique.length),
 		alreadySucceeded(unique),
-		deciding && user ? requesters(unique) : Promise.resolve(new Map<string, string>())
+		deciding && user ? requesters(unique) : Promise.resolve(new Map<string, string>()),
+		delivered(unique)
 	]);
 	const byId = new Map(rows.map((r) => [r.id, r]));
-	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, awaitApproval: 0, duplicates: [], invalid: [] };
+	const out: DryRun = { action, total: unique.length, eligible: [], willSend: 0, awaitApproval: 0, duplicates: [], invalid: [], alreadyDelivered: sent.size };
 	for (const id of unique) {
 		const r = byId.get(id);
 		if (!r) out.invalid.push({ id, reason: 'no such exception' });

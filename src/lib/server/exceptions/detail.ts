@@ -1,5 +1,7 @@
 /** Everything the detail page shows for one exception, assembled from the domain's queries. */
-import { can } from '../auth/roles';
+import { can, PERMISSIONS } from '../auth/roles';
+import { listUsers } from '../auth/users';
+import { sha256Hex } from '../audit/canonical';
 import type { SessionUser } from '../auth/types';
 import { auditFor, type AuditRow } from '../audit/log';
 import { deliveryLog, type DeliveryLogRow } from '../actions/delivery';
@@ -9,7 +11,7 @@ import { ownerOf } from './owner';
 import { governanceAllows, governanceFor } from './governance';
 import { pendingRequest, permissionFor } from './service';
 import { actionsFrom, type ActionName } from './state';
-import { currentBinding } from './binding';
+import { currentBinding, MAX_EDITED_BYTES, requestData } from './binding';
 import { isTruncated } from '../truncation';
 import { endpointForFlow } from '../actions/endpoints';
 
@@ -31,8 +33,24 @@ export interface ExceptionDetail {
 	/** other runbooks that applied to this exception at some point; the strictest of all governs */
 	alsoGoverning: string[];
 	needsApproval: boolean;
-	pending: { requestedBy: string; at: string; comment: string } | null;
+	pending: {
+		requestedBy: string;
+		at: string;
+		comment: string;
+		/** the hash of what an approval would send (the approver's form carries it back) */
+		payloadSha256: string;
+		/** the operator's correction, when the request carries one; the page diffs it against the original */
+		edited: string | null;
+		originalSha256: string | null;
+	} | null;
+	/** the dead letter's SHA-256, and whether the page may offer to edit it before a replay */
+	payloadSha256: string | null;
+	editable: boolean;
 	actions: ActionName[];
+	/** the action the runbook and state point to next (one of `actions`), or null */
+	recommended: ActionName | null;
+	/** for someone who cannot act: the enabled users who can (email), per permission */
+	whomToAsk: { act: string[]; approve: string[] } | null;
 	/** actions the state and role would allow but that cannot work for this exception, and why */
 	unavailable: { action: ActionName; reason: string }[];
 	timeline: TimelineEntry[];
@@ -70,6 +88,16 @@ function preview(p: { payload: string; at: string; traceId: string }): NonNullab
 	return { ...p, payload: text, bytes, previewOnly, cutAtIngest: isTruncated(p.payload) };
 }
 
+/** Which action is the next step, in this order of preference, among those offered. */
+const NEXT_STEP: ActionName[] = ['approve_replay', 'request_replay', 'retry', 'release', 'resolve'];
+
+/** The enabled people who hold each permission an exception's next step needs. */
+async function whoCan(): Promise<{ act: string[]; approve: string[] }> {
+	const users = (await listUsers()).filter((u) => !u.disabled);
+	const holders = (p: 'exceptions:act' | 'replay:approve') => users.filter((u) => (PERMISSIONS[p] as readonly string[]).includes(u.role)).map((u) => u.email).sort();
+	return { act: holders('exceptions:act'), approve: holders('replay:approve') };
+}
+
 export async function exceptionDetail(id: string, user: SessionUser): Promise<ExceptionDetail | null> {
 	const row = await getExceptionRow(id);
 	if (!row) return null;
@@ -94,6 +122,10 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 		return reason ? [{ action: a, reason }] : [];
 	});
 	const actions = permitted.filter((a) => !unavailable.some((u) => u.action === a));
+	const recommended = NEXT_STEP.find((a) => actions.includes(a)) ?? null;
+	const cannotAct = !can(user, 'exceptions:act') || (row.state === 'replay_requested' && !actions.includes('approve_replay'));
+	const whomToAsk = cannotAct ? await whoCan() : null;
+	const req = request ? requestData(request) : null;
 	const timeline: TimelineEntry[] = [...failures.map(failureText), ...history.map(describe)];
 	if (row.resolvedAt) {
 		timeline.push({ at: row.resolvedAt.slice(0, 23), kind: 'resolved', text: `resolved by successful delivery at ${row.resolvedAt.slice(0, 19)} (trace ${row.resolvedTraceId})`, traceId: row.resolvedTraceId ?? undefined });
@@ -107,8 +139,14 @@ export async function exceptionDetail(id: string, user: SessionUser): Promise<Ex
 			: null,
 		alsoGoverning: (gov?.applied ?? []).filter((a) => a !== loaded).map((a) => a?.runbook.id ?? '(no runbook)'),
 		needsApproval: gov?.needsApproval ?? true,
-		pending: request ? { requestedBy: request.Actor, at: request.At, comment: request.Comment } : null,
+		pending: request
+			? { requestedBy: request.Actor, at: request.At, comment: request.Comment, payloadSha256: request.PayloadSha256, edited: req?.editedPayload ?? null, originalSha256: req?.originalSha256 ?? null }
+			: null,
+		payloadSha256: payload ? sha256Hex(payload.payload) : null,
+		editable: !!payload && !isTruncated(payload.payload) && Buffer.byteLength(payload.payload) <= MAX_EDITED_BYTES && actions.includes('request_replay'),
 		actions,
+		recommended,
+		whomToAsk,
 		unavailable,
 		timeline,
 		deliveries

@@ -6,7 +6,8 @@
 import { appendAudit, type AuditRow } from '../audit/log';
 import { deliver, deliveryId, type DeliveryOutcome } from '../actions/delivery';
 import { endpointForFlow } from '../actions/endpoints';
-import { currentBinding } from './binding';
+import { currentBinding, requestData } from './binding';
+import { sha256Hex } from '../audit/canonical';
 import { getExceptionRow, latestPayload, type ExceptionRow } from './queries';
 
 interface RowData {
@@ -23,7 +24,13 @@ export async function startDelivery(exc: ExceptionRow, decision: AuditRow, reque
 		await record(exc.id, decision, 'delivery_failed', `no enabled action endpoint serves flow ${exc.flow}`);
 		return null;
 	}
-	const payload = isReplay || data.binding ? ((await latestPayload(exc.id))?.payload ?? '') : '';
+	// a replay sends what was approved: the operator's correction if the request carried one
+	const edited = isReplay ? requestData(request).editedPayload : undefined;
+	const payload = edited ?? (isReplay || data.binding ? ((await latestPayload(exc.id))?.payload ?? '') : '');
+	if (isReplay && sha256Hex(payload) !== decision.PayloadSha256) {
+		await record(exc.id, decision, 'approval_void', 'approval void: the payload to send is not the one approved');
+		return null;
+	}
 	const outcome = await deliver({
 		endpointId,
 		data: {
@@ -43,7 +50,12 @@ export async function startDelivery(exc: ExceptionRow, decision: AuditRow, reque
 		},
 		precondition: data.binding
 			? async () => {
-					const b = await currentBinding(exc.id, exc.flow, endpointId);
+					let b;
+					try {
+						b = await currentBinding(exc.id, exc.flow, endpointId, edited);
+					} catch (e) {
+						return `approval void: ${(e as Error).message}`;
+					}
 					if (typeof b === 'string') return `approval void: ${b}`;
 					return b.hash === data.binding ? null : 'approval void: the payload or the target changed after approval';
 				}

@@ -38,12 +38,17 @@ export async function evidencePack(key: string): Promise<EvidencePack> {
 
 const COLUMNS: (keyof AuditRow)[] = ['Seq', 'At', 'Actor', 'Role', 'Action', 'SubjectType', 'SubjectId', 'BusinessKey', 'FromState', 'ToState', 'Comment', 'PayloadSha256', 'Result', 'PrevHash', 'Hash', 'Mac'];
 
-/** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with a quote. */
-export function auditCsv(rows: AuditRow[]): string {
+/** One RFC 4180 CSV line; cells that a spreadsheet would run as formulas are prefixed with a quote. */
+export function csvLine(values: readonly unknown[]): string {
 	const cell = (v: unknown) => {
 		let s = String(v ?? '');
 		if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
 		return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 	};
-	return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+	return values.map(cell).join(',') + '\r\n';
+}
+
+/** The audit trail as RFC 4180 CSV. */
+export function auditCsv(rows: AuditRow[]): string {
+	return csvLine(COLUMNS) + rows.map((r) => csvLine(COLUMNS.map((c) => r[c]))).join('');
 }

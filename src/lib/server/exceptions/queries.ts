@@ -4,6 +4,8 @@
  */
 import { db, join, raw, sql, type Sql } from '../db';
 import type { ExceptionState } from './state';
+// current.ts reads `derived` from here and is called at run time only: the cycle is safe
+import { refreshCurrent } from './current';
 
 export interface ExceptionRow {
 	id: string;
@@ -33,6 +35,8 @@ export interface ExceptionRow {
 	resolvedAt: string | null;
 	resolvedTraceId: string | null;
 	assignee: string;
+	/** when the queue's projection (exception_current) wrote this row; absent for rows derived live */
+	projectedAt?: string;
 }
 
 export interface SqlFilters {
@@ -49,7 +53,13 @@ export interface SqlFilters {
 	minAmount?: number;
 	/** correlation ID, message ID, idempotency key or entity ID */
 	key?: string;
+	/** what needs a person: NEEDS_PERSON states, or assigned to this email and not closed */
+	attentionOf?: string;
 }
+
+/** States in which an exception waits for a person (the queue's default view). */
+export const NEEDS_PERSON: readonly ExceptionState[] = ['open', 'replay_requested', 'rejected'];
+const CLOSED: readonly ExceptionState[] = ['resolved', 'discarded'];
 
 /**
  * The keys a later success resolves an exception by (message_successes, migration 205): message ID
@@ -80,7 +90,7 @@ export function orderedAt(): Sql {
  * Every "newest"/"later" here orders by orderedAt() (column At), so state, resolution and the
  * governing signature agree on what came last.
  */
-function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
+export function derived(pre: Sql, successFilter: Sql = raw('1')): Sql {
 	return sql`
 WITH agg AS (
 	SELECT ExceptionId,
@@ -141,6 +151,17 @@ LEFT JOIN act ON act.ExceptionId = agg.ExceptionId
 SETTINGS join_use_nulls = 0`;
 }
 
+/**
+ * The rows filters apply to: for a list of ids, derived live (the page of one exception, a bulk dry
+ * run); otherwise the projection exception_current (migration 211), which callers bring up to date
+ * up to date first (current.ts refreshCurrent). Both have the columns of `derived`.
+ */
+async function source(f: SqlFilters): Promise<Sql> {
+	if (f.ids?.length) return derived(preFilters(f));
+	await refreshCurrent();
+	return sql`SELECT * FROM exception_current FINAL WHERE ${preFilters(f)}`;
+}
+
 function preFilters(f: SqlFilters): Sql {
 	const parts: Sql[] = [raw('1')];
 	if (f.ids?.length) parts.push(sql`ExceptionId IN ${{ 'Array(String)': f.ids }}`);
@@ -165,6 +186,11 @@ function postFilters(f: SqlFilters): Sql {
 	if (f.olderThanMinutes) parts.push(sql`FirstSeen < now64(9) - toIntervalMinute(${{ UInt32: f.olderThanMinutes }})`);
 	if (f.newerThanMinutes) parts.push(sql`FirstSeen >= now64(9) - toIntervalMinute(${{ UInt32: f.newerThanMinutes }})`);
 	if (f.minAmount !== undefined) parts.push(sql`Amount >= ${{ Float64: f.minAmount }}`);
+	if (f.attentionOf !== undefined) {
+		parts.push(
+			sql`(State IN ${{ 'Array(String)': [...NEEDS_PERSON] }} OR (Assignee = ${{ String: f.attentionOf }} AND Assignee != '' AND State NOT IN ${{ 'Array(String)': [...CLOSED] }}))`
+		);
+	}
 	return join(parts, ' AND ');
 }
 
@@ -195,6 +221,7 @@ interface Raw {
 	ResolvedTraceIdN: string | null;
 	Assignee: string;
 	State: ExceptionState;
+	ProjectedAt?: string;
 }
 
 function toRow(r: Raw): ExceptionRow {
@@ -225,41 +252,84 @@ function toRow(r: Raw): ExceptionRow {
 		state: r.State,
 		resolvedAt: r.ResolvedAtN,
 		resolvedTraceId: r.ResolvedTraceIdN,
-		assignee: r.Assignee
+		assignee: r.Assignee,
+		...(r.ProjectedAt ? { projectedAt: r.ProjectedAt } : {})
 	};
 }
 
 /** Exceptions matching the filters, newest failure first, at most `cap` rows. */
 export async function queryExceptions(f: SqlFilters, cap = 5000): Promise<ExceptionRow[]> {
+	const from = await source(f);
 	const rows = await db().query<Raw>(
-		sql`SELECT * FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)} ORDER BY LastSeen DESC LIMIT ${{ UInt32: cap }}`
+		sql`SELECT * FROM (${from}) WHERE ${postFilters(f)} ORDER BY LastSeen DESC LIMIT ${{ UInt32: cap }}`
 	);
 	return rows.map(toRow);
 }
 
-export type SortKey = 'lastSeen' | 'firstSeen' | 'attempts' | 'amount';
-const SORT_COLUMNS: Record<SortKey, string> = { lastSeen: 'LastSeen', firstSeen: 'FirstSeen', attempts: 'SpanFailures', amount: 'Amount' };
+export type SortKey = 'risk' | 'lastSeen' | 'firstSeen' | 'attempts' | 'amount';
 
-/** One page of exceptions, sorted in ClickHouse, and how many match in all. */
-export async function queryPage(f: SqlFilters, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number): Promise<{ total: number; rows: ExceptionRow[] }> {
-	// column and direction come from fixed maps, never from the request text
-	const order = raw(`${SORT_COLUMNS[sort]} ${dir === 'asc' ? 'ASC' : 'DESC'}${sort === 'amount' ? ' NULLS LAST' : ''}, ExceptionId`);
-	const rows = await db().query<Raw & { Total: number }>(
-		sql`SELECT *, count() OVER () AS Total FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
-			ORDER BY ${order} LIMIT ${{ UInt32: limit }} OFFSET ${{ UInt32: offset }}`
-	);
-	if (rows.length === 0 && offset > 0) {
-		const c = await db().query<{ n: number }>(sql`SELECT count() AS n FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}`);
-		return { total: c[0]?.n ?? 0, rows: [] };
-	}
-	return { total: rows[0]?.Total ?? 0, rows: rows.map(toRow) };
+/**
+ * Each sort as two numeric keys, then ExceptionId, all in one direction, so a page boundary is one
+ * tuple comparison (keyset paging: the next page starts after the last row's keys, whatever was
+ * inserted meanwhile, at the cost of the first page). 'risk' is value at risk, then age (oldest first).
+ */
+const SORT_KEYS: Record<SortKey, [string, string]> = {
+	risk: ['ifNull(Amount, -1e308)', '-toUnixTimestamp64Nano(FirstSeen)'],
+	lastSeen: ['0', 'toUnixTimestamp64Nano(LastSeen)'],
+	firstSeen: ['0', 'toUnixTimestamp64Nano(FirstSeen)'],
+	attempts: ['toFloat64(greatest(SpanFailures, DeadLetters > 0))', 'toUnixTimestamp64Nano(LastSeen)'],
+	amount: ['ifNull(Amount, -1e308)', 'toUnixTimestamp64Nano(LastSeen)']
+};
+
+/** Where a page ends: the last row's sort keys (K1 Float64, K2 Int64 as text, the id). */
+export interface PageCursor {
+	k1: number;
+	k2: string;
+	id: string;
+}
+
+/** One page of exceptions after `cursor` (or from `offset`), sorted in ClickHouse, and how many match in all. */
+export async function queryPage(
+	f: SqlFilters,
+	sort: SortKey,
+	dir: 'asc' | 'desc',
+	limit: number,
+	at: { offset?: number; cursor?: PageCursor | null } = {}
+): Promise<{ total: number; rows: ExceptionRow[]; next: PageCursor | null }> {
+	// key expressions and direction come from fixed maps, never from the request text
+	const [k1, k2] = SORT_KEYS[sort];
+	const d = dir === 'asc' ? 'ASC' : 'DESC';
+	const order = raw(`K1 ${d}, K2 ${d}, ExceptionId ${d}`);
+	const after = at.cursor
+		? sql`(K1, K2, ExceptionId) ${raw(dir === 'asc' ? '>' : '<')} (${{ Float64: at.cursor.k1 }}, ${{ Int64: at.cursor.k2 }}, ${{ String: at.cursor.id }})`
+		: raw('1');
+	// the total counts everything that matches, before the page boundary applies; the page is a
+	// top-N over the sort keys only (narrow columns), then its rows are read by primary key
+	const from = await source(f);
+	const [keys, count] = await Promise.all([
+		db().query<{ ExceptionId: string; K1: number; K2: string }>(
+			sql`SELECT ExceptionId, K1, K2 FROM (
+					SELECT ExceptionId, ${raw(k1)} AS K1, ${raw(k2)} AS K2 FROM (${from}) WHERE ${postFilters(f)}
+				) WHERE ${after}
+				ORDER BY ${order} LIMIT ${{ UInt32: limit + 1 }} OFFSET ${{ UInt32: at.offset ?? 0 }}`
+		),
+		db().query<{ n: string }>(sql`SELECT count() AS n FROM (${from}) WHERE ${postFilters(f)}`)
+	]);
+	const pageKeys = keys.slice(0, limit);
+	const ids = pageKeys.map((k) => k.ExceptionId);
+	const full = ids.length === 0 ? [] : await db().query<Raw>(f.ids?.length ? sql`SELECT * FROM (${from}) WHERE ExceptionId IN ${{ 'Array(String)': ids }}` : sql`SELECT * FROM exception_current FINAL WHERE ExceptionId IN ${{ 'Array(String)': ids }}`);
+	const byId = new Map(full.map((r) => [r.ExceptionId, r]));
+	const last = pageKeys[pageKeys.length - 1];
+	const next = keys.length > limit && last ? { k1: Number(last.K1), k2: String(last.K2), id: last.ExceptionId } : null;
+	return { total: Number(count[0]?.n ?? 0), rows: ids.flatMap((id) => (byId.has(id) ? [toRow(byId.get(id)!)] : [])), next };
 }
 
 /** Counts per error signature (flow, step, class, code) over everything that matches. */
 export async function queryGroups(f: SqlFilters): Promise<{ flow: string; step: string; errorClass: string; errorCode: string; count: number; oldest: string }[]> {
+	const from = await source(f);
 	return db().query(
 		sql`SELECT Flow AS flow, Step AS step, ErrorClass AS errorClass, ErrorCode AS errorCode, count() AS count, min(FirstSeen) AS oldest
-			FROM (${derived(preFilters(f))}) WHERE ${postFilters(f)}
+			FROM (${from}) WHERE ${postFilters(f)}
 			GROUP BY flow, step, errorClass, errorCode ORDER BY count DESC, flow, step, errorClass, errorCode LIMIT 200`
 	);
 }

@@ -15,7 +15,7 @@ import { can } from '../auth/roles';
 import type { SessionUser } from '../auth/types';
 import { appendAudit, auditFor, type AuditInput, type AuditRow } from '../audit/log';
 import { ActionError } from './errors';
-import { bindingHash, currentBinding } from './binding';
+import { bindingHash, currentBinding, MAX_EDITED_BYTES, requestData } from './binding';
 import { getExceptionRow, type ExceptionRow } from './queries';
 import { forbiddingRunbook, governanceAllows, governanceOf, governanceFor, type Governance } from './governance';
 import { startDelivery } from './dispatch';
@@ -25,7 +25,13 @@ export const actionInput = z.object({
 	action: z.enum(ACTIONS),
 	comment: z.string().trim().max(4000).default(''),
 	/** for assign: the new owner (an email or a team) */
-	assignee: z.string().trim().max(200).optional()
+	assignee: z.string().trim().max(200).optional(),
+	/** for request_replay: the operator's correction of the dead-letter payload (edit-then-replay) */
+	payload: z.string().max(2 * MAX_EDITED_BYTES).optional(),
+	/** with `payload`: the SHA-256 of the dead letter the correction was made from; another one is refused */
+	payloadBase: z.string().regex(/^[0-9a-f]{64}$/, 'payloadBase must be a SHA-256 in hex').optional(),
+	/** for approve_replay: the hash of the payload the approver reviewed; another one is refused */
+	payloadSha256: z.string().regex(/^[0-9a-f]{64}$/, 'payloadSha256 must be a SHA-256 in hex').optional()
 });
 export type ActionInput = z.input<typeof actionInput>;
 
@@ -37,11 +43,17 @@ export interface ActionResult {
 	delivery?: Promise<unknown>;
 }
 
-type Actor = Pick<SessionUser, 'email' | 'role'> & Partial<Pick<SessionUser, 'via' | 'token'>>;
+type Actor = Pick<SessionUser, 'email' | 'role'> & Partial<Pick<SessionUser, 'via' | 'token' | 'sso'>>;
 
-/** How the actor acted when not in person: `token:<name>` for an API token (recorded with the row). */
+/**
+ * How the actor acted when not in person: `token:<name>` for an API token; and who vouched for them:
+ * `sso: <provider>:<subject>` for a single sign-on session (both recorded with the row).
+ */
 function via(user: Actor): Record<string, string> {
-	return user.via === 'token' && user.token ? { via: `token:${user.token.name}` } : {};
+	return {
+		...(user.via === 'token' && user.token ? { via: `token:${user.token.name}` } : {}),
+		...(user.sso ? { sso: `${user.sso.provider}:${user.sso.subject}` } : {})
+	};
 }
 
 export function permissionFor(action: ActionName) {
@@ -85,6 +97,8 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 		if (!can(user, permissionFor(action))) throw new ActionError(403, `your role (${user.role}) may not ${action.replace('_', ' ')}`);
 		if (action === 'assign' && !input.assignee) throw new ActionError(400, 'say whom to assign it to');
 		if ((action === 'reject_replay' || action === 'discard') && !input.comment) throw new ActionError(400, `a reason is required to ${action.replace('_', ' ')}`);
+		if (input.payload !== undefined && action !== 'request_replay') throw new ActionError(400, 'an edited payload goes with a replay request only');
+		if (input.payloadSha256 !== undefined && action !== 'approve_replay') throw new ActionError(400, 'payloadSha256 goes with an approval only');
 		// record the signatures telemetry brought since the policy was last looked at (and audit a change)
 		const seen = await getExceptionRow(id);
 		if (seen) await governanceOf([id], { record: true, keys: new Map([[id, seen.correlationId || seen.messageId || seen.idempotencyKey]]) });
@@ -98,7 +112,7 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 			}
 			const bad = transitionError(action, exc.state);
 			if (bad) throw new ActionError(409, bad);
-			const { extra, hash } = await actionChecks(action, exc, gov, user);
+			const { extra, hash } = await actionChecks(action, exc, gov, user, input);
 			ctx.extra = { ...extra, ...via(user) };
 			ctx.hash = hash;
 			if (action === 'assign') ctx.extra.assignee = input.assignee;
@@ -148,7 +162,7 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 				fromState: ctx.exc?.state ?? '',
 				comment: input.comment,
 				result: `refused: ${r.reason}`,
-				...(user.via === 'token' && user.token ? { data: via(user) } : {})
+				...(Object.keys(via(user)).length ? { data: via(user) } : {})
 			}));
 		}
 		throw e;
@@ -156,15 +170,26 @@ export async function performAction(id: string, raw: ActionInput, user: Actor): 
 }
 
 /** Extra checks and recorded data per action (approval binding, requester ≠ approver). */
-async function actionChecks(action: ActionName, exc: ExceptionRow, gov: Governance | null, user: Actor): Promise<{ extra: Record<string, unknown>; hash: string }> {
+async function actionChecks(
+	action: ActionName,
+	exc: ExceptionRow,
+	gov: Governance | null,
+	user: Actor,
+	input: z.output<typeof actionInput>
+): Promise<{ extra: Record<string, unknown>; hash: string }> {
 	if (action === 'request_replay') {
-		const b = await currentBinding(exc.id, exc.flow);
+		const b = await currentBinding(exc.id, exc.flow, undefined, input.payload);
 		if (typeof b === 'string') throw new ActionError(409, b);
+		if (input.payload !== undefined && input.payloadBase && input.payloadBase !== b.originalSha256) {
+			throw new ActionError(409, 'a newer dead letter arrived while you edited; reload the page and make the correction on it');
+		}
 		return {
 			extra: {
 				endpointId: b.endpoint.id,
 				url: b.endpoint.url,
 				binding: b.hash,
+				// the audit keeps both: the dead letter's hash, and the corrected body with its hash (PayloadSha256)
+				...(b.edited ? { edited: true, originalSha256: b.originalSha256, editedPayload: b.payload } : {}),
 				// without a governance (no failure rows), the safe default: an approver is needed
 				needsApproval: gov?.needsApproval ?? true,
 				runbook: gov?.primary?.runbook.id ?? null,
@@ -185,18 +210,27 @@ async function actionChecks(action: ActionName, exc: ExceptionRow, gov: Governan
 		if (!request) throw new ActionError(409, 'there is no replay request to decide');
 		// a token acts as its creator (auth/tokens.ts), so this is one person whichever way they signed in
 		if (request.Actor === user.email) throw new ActionError(403, 'you requested this replay; a different person must approve or reject it (this applies to admins too)');
-		const req = JSON.parse(request.Data || '{}') as { endpointId: string; binding: string };
+		const req = requestData(request);
 		if (action === 'reject_replay') return { extra: { requestActionId: request.ActionId }, hash: request.PayloadSha256 };
-		const b = await currentBinding(exc.id, exc.flow, req.endpointId);
+		// the approver approves what they reviewed: a request that changed since is not theirs to approve
+		if (input.payloadSha256 && input.payloadSha256 !== request.PayloadSha256) {
+			throw new ActionError(409, 'the replay request changed since you reviewed it (another payload); review the request again');
+		}
+		const b = await currentBinding(exc.id, exc.flow, req.endpointId, req.editedPayload);
 		if (typeof b === 'string') throw new ActionError(409, b);
-		if (b.hash !== req.binding) throw new ActionError(409, 'the payload or the target changed since the replay was requested; the request is void, request the replay again');
-		return { extra: { requestActionId: request.ActionId, endpointId: req.endpointId, url: b.endpoint.url, binding: b.hash }, hash: b.payloadSha256 };
+		if (b.hash !== req.binding || b.payloadSha256 !== request.PayloadSha256) {
+			throw new ActionError(409, 'the payload or the target changed since the replay was requested; the request is void, request the replay again');
+		}
+		return {
+			extra: { requestActionId: request.ActionId, endpointId: req.endpointId, url: b.endpoint.url, binding: b.hash, ...(b.edited ? { edited: true, originalSha256: b.originalSha256 } : {}) },
+			hash: b.payloadSha256
+		};
 	}
 	return { extra: {}, hash: '' };
 }
 
 async function performSystemApproval(id: string, request: AuditRow, gov: Governance): Promise<AuditRow> {
-	const req = JSON.parse(request.Data) as { endpointId: string; url: string; binding: string };
+	const req = requestData(request);
 	const runbook = gov.primary!.runbook;
 	return appendAudit(async () => ({
 		actor: `policy:${runbook.id}`,
@@ -210,6 +244,6 @@ async function performSystemApproval(id: string, request: AuditRow, gov: Governa
 		comment: `no approval needed under runbook ${gov.applied.map((a) => a!.runbook.id).join(' and ')}`,
 		payloadSha256: request.PayloadSha256,
 		result: 'ok',
-		data: { requestActionId: request.ActionId, endpointId: req.endpointId, url: req.url, binding: bindingHash(request.PayloadSha256, { id: req.endpointId, url: req.url }) }
+		data: { requestActionId: request.ActionId, endpointId: req.endpointId, url: req.url, binding: bindingHash(request.PayloadSha256, { id: req.endpointId, url: req.url }, req.originalSha256), ...(req.edited ? { edited: true, originalSha256: req.originalSha256 } : {}) }
 	}));
 }

@@ -39,7 +39,14 @@ export const schemas = {
 	ExceptionActionRequest: {
 		type: 'object',
 		required: ['action'],
-		properties: { action: ref('ExceptionAction'), comment: { type: 'string', maxLength: 4000, description: 'required for reject_replay and discard' }, assignee: { type: 'string', description: 'for assign' } }
+		properties: {
+			action: ref('ExceptionAction'),
+			comment: { type: 'string', maxLength: 4000, description: 'required for reject_replay and discard' },
+			assignee: { type: 'string', description: 'for assign' },
+			payload: { type: 'string', description: 'for request_replay: a corrected dead-letter payload (edit-then-replay; JSON if the dead letter is JSON, at most 64 KiB); the approval binds to its SHA-256 and the original\'s' },
+			payloadBase: { type: 'string', description: 'with payload: the SHA-256 of the dead letter the correction was made from (refused with 409 when a newer one arrived)' },
+			payloadSha256: { type: 'string', description: 'for approve_replay: the SHA-256 of the payload the approver reviewed (refused with 409 when the request now sends another)' }
+		}
 	},
 	ActionEndpoint: {
 		type: 'object',
@@ -58,16 +65,26 @@ export const paths = {
 				{ name: 'minAmount', in: 'query', schema: { type: 'number' } },
 				{ name: 'olderThanMinutes', in: 'query', schema: { type: 'integer' } },
 				{ name: 'newerThanMinutes', in: 'query', schema: { type: 'integer' } },
-				{ name: 'sort', in: 'query', schema: { type: 'string', enum: ['lastSeen', 'firstSeen', 'attempts', 'amount'] } },
+				{ name: 'view', in: 'query', description: "'attention': what needs a person (open, replay requested, rejected, or assigned to the caller and not closed); 'all' (default). A state filter replaces it.", schema: { type: 'string', enum: ['attention', 'all'], default: 'all' } },
+				{ name: 'sort', in: 'query', description: "'risk': value at risk, then the oldest first", schema: { type: 'string', enum: ['risk', 'lastSeen', 'firstSeen', 'attempts', 'amount'], default: 'lastSeen' } },
 				{ name: 'dir', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } },
 				{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-				{ name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }
+				{ name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+				{ name: 'cursor', in: 'query', description: 'the `next` of the previous page (keyset paging; bound to sort and dir)', schema: { type: 'string' } }
 			],
 			responses: {
-				'200': ok('matching exceptions', { type: 'object', required: ['total', 'items'], properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('ExceptionSummary') }, groups: { type: 'array', items: { type: 'object' } } } }),
+				'200': ok('matching exceptions', { type: 'object', required: ['total', 'items'], properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('ExceptionSummary') }, groups: { type: 'array', items: { type: 'object' } }, next: { type: ['string', 'null'], description: 'cursor of the next page, null on the last' } } }),
 				'400': problem('a filter is invalid'),
 				...unauth
 			}
+		}
+	},
+	'/api/v1/exceptions/export': {
+		get: {
+			tags: ['exceptions'],
+			summary: 'Export every exception matching the filters (the list\'s query parameters), streamed in the list\'s order',
+			parameters: [{ name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'json'], default: 'csv' } }],
+			responses: { '200': { description: 'text/csv (RFC 4180) or application/json { total, items }' }, '400': problem('a filter or the format is invalid'), ...unauth }
 		}
 	},
 	'/api/v1/exceptions/{id}': {
@@ -97,9 +114,9 @@ export const paths = {
 	'/api/v1/exceptions/bulk': {
 		post: {
 			tags: ['exceptions'],
-			summary: 'Bulk action: dry run (default) or start a job',
-			requestBody: jsonBody({ allOf: [ref('ExceptionActionRequest'), { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 1000 }, dryRun: { type: 'boolean', default: true } } }] }),
-			responses: { '200': ok('the dry run: eligible, willSend, duplicates, invalid', { type: 'object' }), '202': ok('the job started', { type: 'object' }), '400': problem('invalid body'), ...unauth }
+			summary: 'Bulk action on ids or on everything a filter matches: dry run (default) or start a job',
+			requestBody: jsonBody({ allOf: [ref('ExceptionActionRequest'), { type: 'object', properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 1000 }, filter: { type: 'object', additionalProperties: { type: 'string' }, description: 'instead of ids: the list\'s query parameters (at most 10,000 matches)' }, dryRun: { type: 'boolean', default: true } } }] }),
+			responses: { '200': ok('the dry run: total, eligible, willSend, awaitApproval, duplicates, invalid, alreadyDelivered', { type: 'object' }), '202': ok('the job started', { type: 'object' }), '400': problem('invalid body'), ...unauth }
 		}
 	},
 	'/api/v1/exceptions/bulk/{job}': {

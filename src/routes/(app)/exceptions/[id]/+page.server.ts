@@ -38,7 +38,16 @@ export const actions: Actions = {
 	act: async ({ locals, params, request }) => {
 		authorize(locals, 'exceptions:read');
 		const fd = await request.formData();
-		const parsed = actionInput.safeParse({ action: fd.get('action'), comment: fd.get('comment') ?? '', assignee: fd.get('assignee') || undefined });
+		const action = fd.get('action');
+		// one form carries every action: the edited payload goes with a replay request, the reviewed hash with an approval
+		const parsed = actionInput.safeParse({
+			action,
+			comment: fd.get('comment') ?? '',
+			assignee: (action === 'assign' && fd.get('assignee')) || undefined,
+			payload: (action === 'request_replay' && fd.get('payload')) || undefined,
+			payloadBase: (action === 'request_replay' && fd.get('payload') && fd.get('payloadBase')) || undefined,
+			payloadSha256: (action === 'approve_replay' && fd.get('payloadSha256')) || undefined
+		});
 		if (!parsed.success) return fail(400, { action: String(fd.get('action') ?? ''), error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
 		const user = authorize(locals, permissionFor(parsed.data.action));
 		try {

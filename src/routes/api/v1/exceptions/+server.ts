@@ -4,12 +4,15 @@ import { listExceptions, parseListQuery } from '$lib/server/exceptions/list';
 import { problemResponse } from '$lib/server/exceptions/http';
 import type { RequestHandler } from './$types';
 
-/** GET /api/v1/exceptions?state=&flow=&limit=… → { total, items } (the contract's fields, plus groups). */
+/**
+ * GET /api/v1/exceptions?state=&flow=&view=&sort=&limit=&cursor=… → { total, items, groups, next }
+ * (the contract's fields; `next` is the cursor of the following page, null on the last).
+ */
 export const GET: RequestHandler = async ({ locals, url }) => {
-	authorize(locals, 'exceptions:read');
+	const user = authorize(locals, 'exceptions:read');
 	try {
 		const q = parseListQuery(url.searchParams);
-		const { total, items, groups } = await listExceptions(q);
+		const { total, items, groups, next } = await listExceptions(q, user);
 		return json({
 			total,
 			items: items.map((i) => ({
@@ -28,7 +31,8 @@ export const GET: RequestHandler = async ({ locals, url }) => {
 				lastSeen: i.lastSeen,
 				owner: i.owner
 			})),
-			groups
+			groups,
+			next
 		});
 	} catch (e) {
 		return problemResponse(e);

@@ -38,7 +38,9 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'sla_step_hour', expr: 'Hour', setting: 'ttlTracesDays' },
 	{ table: 'sla_milestone_minute', expr: 'Minute', setting: 'ttlTracesDays' },
 	{ table: 'sla_milestone_hour', expr: 'Hour', setting: 'ttlTracesDays' },
-	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' }
+	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' },
+	{ table: 'recon_points', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
+	{ table: 'recon_control_totals', expr: 'toDateTime(WindowStart)', setting: 'ttlLogsDays' }
 ];
 
 export type RetentionConfig = Pick<Config, TtlKey | 'clickhouseCluster'>;

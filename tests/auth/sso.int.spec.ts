@@ -62,7 +62,7 @@ describe('single sign-on through a real OpenID provider', () => {
 		expect(auth.searchParams.get('state')).toBeTruthy();
 		expect(auth.searchParams.get('nonce')).toBeTruthy();
 		expect(run.response?.status).toBe(303);
-		expect(run.next).toBe('/lineage');
+		expect(run.next).toBe('/');
 		expect(await signedIn(b)).toBe(true);
 		expect(b.cookies(app.url).has('syncscope_oidc')).toBe(false);
 
@@ -77,7 +77,7 @@ describe('single sign-on through a real OpenID provider', () => {
 	it('maps the highest role any group grants', async () => {
 		idp.accounts.set('bob', { email: 'bob@example.com', groups: ['exec', 'syncscope-admins', 'support'] });
 		const run = await ssoSignIn(new Browser(), app.url, ID, 'bob');
-		expect(run.next).toBe('/lineage');
+		expect(run.next).toBe('/');
 		expect((await ssoUser('bob'))?.role).toBe('admin');
 	});
 
@@ -91,7 +91,7 @@ describe('single sign-on through a real OpenID provider', () => {
 		idp.accounts.set('carol', { email: 'carol@example.com', groups: ['support-leads'] });
 		const second = new Browser();
 		const run = await ssoSignIn(second, app.url, ID, 'carol');
-		expect(run.next).toBe('/lineage');
+		expect(run.next).toBe('/');
 		const u = await ssoUser('carol');
 		expect(u?.role).toBe('approver');
 		expect(await signedIn(second)).toBe(true);
@@ -155,7 +155,7 @@ describe('single sign-on through a real OpenID provider', () => {
 		idp.accounts.set('grace', { email: 'grace@example.com', groups: ['support'] });
 		const b = new Browser();
 		const run = await ssoSignIn(b, app.url, ID, 'grace');
-		expect(run.next).toBe('/lineage');
+		expect(run.next).toBe('/');
 		const attacker = new Browser();
 		attacker.cookies(app.url).set('syncscope_oidc', run.flowCookie!);
 		const r = await attacker.fetch(run.callbackUrl);
@@ -177,7 +177,7 @@ describe('single sign-on through a real OpenID provider', () => {
 		idp.tamper = (t) => idp.signWithProviderKey(jwtClaims(t));
 		try {
 			const run = await ssoSignIn(new Browser(), app.url, ID, 'ivan');
-			expect(run.next).toBe('/lineage');
+			expect(run.next).toBe('/');
 		} finally {
 			idp.tamper = null;
 		}
@@ -285,7 +285,7 @@ describe('single sign-on through a real OpenID provider', () => {
 		expect((await new Client(app.url).signIn(admin.email, admin.password)).status).toBe(200);
 		// SSO is untouched
 		idp.accounts.set('quinn', { email: 'quinn@example.com', groups: ['support'] });
-		expect((await ssoSignIn(new Browser(), app.url, ID, 'quinn')).next).toBe('/lineage');
+		expect((await ssoSignIn(new Browser(), app.url, ID, 'quinn')).next).toBe('/');
 		const login = await (await fetch(`${app.url}/login`)).text();
 		expect(login).toContain('or with a password: break-glass admins only');
 		const audit = await auditRows('local_sign_in_set');

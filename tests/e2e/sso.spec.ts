@@ -56,7 +56,7 @@ test('sign in through the provider login page, manage sign-in as an admin, sign 
 	await page.locator('input[name="password"]').fill('anything');
 	await shot('sso-provider-login');
 	await page.locator('button[type="submit"]').click();
-	await page.waitForURL(`${app.baseURL}/lineage`);
+	await page.waitForURL(`${app.baseURL}/sla`);
 
 	// an admin straight away (mapped group): the single sign-on settings
 	await page.goto(`${app.baseURL}/admin/sso`);

@@ -14,7 +14,7 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = async ({ params, url, cookies }) => {
 	const p = oidcProvider(params.provider);
 	if (!p) error(404, 'No such sign-in provider');
-	const redirectTo = safeRedirect(url.searchParams.get('redirectTo'), route.lineage());
+	const redirectTo = safeRedirect(url.searchParams.get('redirectTo'), route.home());
 	let target: string;
 	try {
 		target = await startSsoSignIn(p, cookies, url, redirectTo);

@@ -14,5 +14,5 @@ export const GET: RequestHandler = async (event) => {
 	const r = await finishSsoSignIn(p, cookies, url, { ip: clientAddress(event), userAgent: request.headers.get('user-agent') ?? '' });
 	if (!r.ok) redirect(303, route.loginNotice({ error: r.reason }));
 	setSessionCookie(cookies, url, r.token, r.expiresAt);
-	redirect(303, safeRedirect(r.redirectTo, route.lineage()));
+	redirect(303, safeRedirect(r.redirectTo, route.home()));
 };

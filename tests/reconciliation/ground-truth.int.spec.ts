@@ -97,7 +97,7 @@ describe('reconciliation equals the seeded ground truth', () => {
 	it('the overview tile and the alert rules read the same figures', async () => {
 		const o = await overview(reconCatalogue.flows, e.window, t.db);
 		expect(o.flows).toEqual([
-			{ flow: FLOW, name: flow.name, rules: 1, sourceKeys: 20, matched: 38, missing: 3, pending: 1, duplicated: 1, mismatched: 2, unexpected: 1, controlTotalsDiffer: 1 }
+			{ flow: FLOW, name: flow.name, rules: 1, targets: 3, sourceKeys: 20, matched: 38, missing: 3, pending: 1, duplicated: 1, mismatched: 2, unexpected: 1, controlTotalsDiffer: 1 }
 		]);
 		const ev = evaluateReconciliation(flow, [r]);
 		expect(ev.map((x) => [x.rule, x.firing, x.value])).toEqual([

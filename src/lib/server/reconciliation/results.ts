@@ -86,6 +86,8 @@ export async function overview(flows: Flow[], w: Window, d: Db = db()): Promise<
 				flow: f.id,
 				name: f.name,
 				rules: rs.length,
+				/** target points over its rules: a key that reached two targets is matched twice */
+				targets: f.reconciliation.reduce((n, r) => n + r.targets.length, 0),
 				sourceKeys: rs.reduce((n, r) => n + r.sourceKeys, 0),
 				matched: sum('matched'),
 				missing: sum('missing'),

@@ -113,6 +113,7 @@ export const overviewSchema = z.object({
 			flow: z.string(),
 			name: z.string(),
 			rules: count,
+			targets: count,
 			sourceKeys: count,
 			matched: count,
 			missing: count,

@@ -1,5 +1,6 @@
 /** The exceptions pages' display helpers, on top of the console's one formatter ($lib/format). */
-import { formatDateTime, formatNumber, formatRelative } from '$lib/format';
+import { formatDateTime, formatRelative } from '$lib/format';
+import { money as formatMoney } from '$lib/sla/format';
 
 export const utc = (ts: string) => formatDateTime(ts);
 
@@ -13,10 +14,8 @@ export function ago(ts: string, now: number = Date.now()): string {
 /** Absolute and relative, for a time a decision depends on: "2026-12-03 17:10:55 UTC (4 min ago)". */
 export const when = (ts: string) => `${utc(ts)} (${ago(ts)})`;
 
-export function money(amount: number | null, currency: string): string {
-	if (amount === null) return '—';
-	return `${formatNumber(amount)}${currency ? ` ${currency}` : ''}`;
-}
+/** Money as every page shows it: the currency's minor units ("EUR 48,250.00"). */
+export const money = (amount: number | null, currency: string): string => formatMoney(amount, currency);
 
 /** The console's badge colour for an exception state (app.css .badge.ok|warn|fail|info). */
 export function stateBadge(state: string): 'ok' | 'warn' | 'fail' | 'info' {

@@ -16,10 +16,12 @@ describe('change against the previous period', () => {
 
 describe('money at risk per currency', () => {
 	it('never adds amounts of different currencies; largest first; bare when no currency is named', () => {
-		expect(moneyByCurrency({ USD: 1200, CAD: 900 })).toBe('1,200 USD + 900 CAD');
-		expect(moneyByCurrency({ EUR: 18450 })).toBe('18,450 EUR');
-		expect(moneyByCurrency({ '': 50, EUR: 10 })).toBe('50 + 10 EUR');
-		expect(moneyByCurrency({})).toBe('0');
+		// in the currency's minor units, code first (the one money format of every page)
+		expect(moneyByCurrency({ USD: 1200, CAD: 900 })).toBe('USD 1,200.00 + CAD 900.00');
+		expect(moneyByCurrency({ EUR: 18450 })).toBe('EUR 18,450.00');
+		expect(moneyByCurrency({ '': 50, EUR: 10 })).toBe('50 + EUR 10.00');
+		// no money at all shows no money figure (not "0")
+		expect(moneyByCurrency({})).toBe('');
 		expect(addByCurrency([{ USD: 1, CAD: 2 }, { USD: 3 }, undefined])).toEqual({ USD: 4, CAD: 2 });
 	});
 	it('compares periods only within one currency', () => {

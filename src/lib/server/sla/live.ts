@@ -32,7 +32,7 @@ import {
 	type TxUnit
 } from './live-rows';
 
-export { newer, type Level, type Stored } from './live-store';
+export { forUnits, newer, type Level, type Stored } from './live-store';
 export type { MilestoneUnit, RiskTx, StepUnit, TxUnit } from './live-rows';
 
 /** how far back minute rows are kept (the 24 h overview's sparkline, plus slack; older edge hours are read on first use) */
@@ -361,54 +361,3 @@ export async function minutesOf(d: Db, hours: number[]): Promise<boolean> {
 		return true;
 	});
 }
-
-/**
- * Calls `fn` with the units that partition [from, to) (ms, minute-aligned), as the ClickHouse readers
- * take them: whole hours inside the range not cut by any of `cuts`, the minutes of every other hour
- * (`hours` false: minutes only); start and length in ms. False when some minutes are not kept (the
- * caller reads ClickHouse).
- */
-export async function forUnits<U>(
-	/** makes the minute rows of these hours available (minutesOf, blockMinutesOf); false: they are not */
-	keep: (hours: number[]) => Promise<boolean>,
-	hourLevel: Level<U>,
-	minuteLevel: Level<U>,
-	key: string,
-	from: number,
-	to: number,
-	cuts: number[],
-	hours: boolean,
-	fn: (t: number, len: number, u: U) => void
-): Promise<boolean> {
-	const minuteHours: number[] = [];
-	const hourRows = hourLevel.of(key);
-	for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) {
-		const whole = hours && h >= from && h + HOUR <= to && !cuts.some((c) => c > h && c < h + HOUR);
-		if (!whole) minuteHours.push(h);
-		else {
-			const u = hourRows?.get((h / MINUTE) | 0);
-			if (u && !u.del) fn(h, HOUR, u);
-		}
-	}
-	if (minuteHours.length && !(await keep(minuteHours))) return false;
-	const minutes = minuteLevel.of(key);
-	if (!minutes) return true;
-	const [lo, hi] = [(from / MINUTE) | 0, (to / MINUTE) | 0];
-	if (minuteHours.length * 60 < minutes.size / 4) {
-		// a few hours of minutes: look them up
-		for (const h of minuteHours)
-			for (let n = (Math.max(h, from) / MINUTE) | 0, end = (Math.min(h + HOUR, to) / MINUTE) | 0; n < end; n++) {
-				const u = minutes.get(n);
-				if (u && !u.del) fn(n * MINUTE, MINUTE, u);
-			}
-	} else {
-		// most of the kept minutes: one pass over them (not in time order)
-		const all = !hours;
-		const wanted = new Set(minuteHours.map((h) => (h / HOUR) | 0));
-		minutes.forEach((u, n) => {
-			if (n >= lo && n < hi && !u.del && (all || wanted.has((n / 60) | 0))) fn(n * MINUTE, MINUTE, u);
-		});
-	}
-	return true;
-}
-

@@ -79,18 +79,23 @@ interface Load {
 const collector = await startCollector({ config, db, log: (m) => console.warn(m) });
 const child = fork(join(here, 'ingest-load.ts'), [], { execArgv: ['--import', 'tsx'] });
 const latencies: number[] = [];
-const rounds: { collectorSpansPerSecond: number; ceilingSpansPerSecond: number; meanBatchRows: number; insertsInFlight: number; loadAverage1m: number }[] = [];
+const rounds: { collectorSpansPerSecond: number; collectorCpuMicrosPerSpan: number; ceilingSpansPerSecond: number; meanBatchRows: number; insertsInFlight: number; loadAverage1m: number }[] = [];
 let spans = 0, requests = 0, failures = 0, collectorMs = 0, ceilingRows = 0, ceilingMs = 0, batches = 0;
 for (let round = 0; round < ROUNDS; round++) {
 	sampling = true;
 	const before = batchesOf(collector.metrics());
 	const insertSecondsBefore = insertSecondsOf(collector.metrics());
+	const cpuBefore = process.cpuUsage();
 	const load = await new Promise<Load>((resolve, reject) => {
 		child.once('message', (m) => resolve(m as Load));
 		child.once('error', reject);
 		child.send({ url: `http://127.0.0.1:${collector.httpPort}/v1/traces`, clients: CLIENTS, seconds: SECONDS, spansPerRequest: SPANS_PER_REQUEST, bodies: 64 });
 	});
 	sampling = false;
+	// CPU of this process (decoder, writer and the in-process engine with its merges) per span stored:
+	// what a span costs, less sensitive to the rest of a shared machine than spans per second
+	const cpu = process.cpuUsage(cpuBefore);
+	const cpuMicrosPerSpan = (cpu.user + cpu.system) / load.spans;
 	const roundBatches = batchesOf(collector.metrics()) - before;
 	// mean number of inserts running during the round: below insertConcurrency means the engine waited for us
 	const insertsInFlight = (insertSecondsOf(collector.metrics()) - insertSecondsBefore) / (load.elapsedMs / 1000);
@@ -125,6 +130,7 @@ for (let round = 0; round < ROUNDS; round++) {
 	ceilingMs += ms;
 	rounds.push({
 		collectorSpansPerSecond: Math.round(load.spans / (load.elapsedMs / 1000)),
+		collectorCpuMicrosPerSpan: +cpuMicrosPerSpan.toFixed(1),
 		ceilingSpansPerSecond: Math.round(rows / (ms / 1000)),
 		meanBatchRows,
 		insertsInFlight: +insertsInFlight.toFixed(2),
@@ -159,6 +165,7 @@ const result = {
 	config: { batchLingerMs: config.batchLingerMs, batchMaxRows: config.batchMaxRows, insertConcurrency: config.insertConcurrency },
 	collector: {
 		spansPerSecond: Math.round(collectorRate),
+		cpuMicrosPerSpan: { min: Math.min(...rounds.map((r) => r.collectorCpuMicrosPerSpan)), median: median(rounds.map((r) => r.collectorCpuMicrosPerSpan)) },
 		requests,
 		failures,
 		ackLatencyMs: { p50: +pct(latencies, 50).toFixed(1), p99: +pct(latencies, 99).toFixed(1), max: +latencies[latencies.length - 1].toFixed(1) },
@@ -196,6 +203,7 @@ Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 a
 | collector throughput | ${result.collector.spansPerSecond.toLocaleString('en')} spans/s | ≥ 80,000 (${yes(goals.throughput)}) |
 | engine ceiling (same rows straight into chDB, same batch size, ${config.insertConcurrency} in flight) | ${result.ceiling.spansPerSecond.toLocaleString('en')} spans/s | |
 | collector / ceiling | ${result.ratio} | ≥ 0.65 (${yes(goals.ratio)}) |
+| collector process CPU per span stored (decode, writer, engine with merges), min / median of rounds | ${result.collector.cpuMicrosPerSpan.min} / ${result.collector.cpuMicrosPerSpan.median} µs | |
 | ack latency p50 / p99 / max | ${result.collector.ackLatencyMs.p50} / ${result.collector.ackLatencyMs.p99} / ${result.collector.ackLatencyMs.max} ms | |
 | peak RSS of the collector process during the collector rounds | ${mb(peakRss)} | ≤ 1 GiB (${yes(goals.rss)}) |
 | inserts / mean rows per insert | ${batches} / ${result.collector.meanBatchRows} | |
@@ -205,7 +213,7 @@ Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 a
 | … untagged HTTP spans (no integration.*), facts derived by the layer | ${result.decoderUntaggedSpansPerSecond.toLocaleString('en')} spans/s | |
 
 Rounds (collector / ceiling spans/s, mean rows per insert, mean inserts in flight during the collector round, load average):
-${rounds.map((r, i) => `- ${i + 1}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.meanBatchRows} rows, ${r.insertsInFlight} in flight, load ${r.loadAverage1m}`).join('\n')}
+${rounds.map((r, i) => `- ${i + 1}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.collectorCpuMicrosPerSpan} µs CPU/span, ${r.meanBatchRows} rows, ${r.insertsInFlight} in flight, load ${r.loadAverage1m}`).join('\n')}
 `;
 writeFileSync(join(here, 'results', `ingest-${stamp}.md`), md);
 console.log(md);

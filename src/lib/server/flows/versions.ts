@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { appendAudit } from '../audit/log';
 import { db, sql, type Db } from '../db';
-import { catalogueFile, parseCatalogue, setCatalogue, CatalogueError } from './catalogue';
+import { logger } from '../log';
+import { syncScope } from '../reconciliation/scope';
+import { catalogue, catalogueFile, parseCatalogue, setCatalogue, CatalogueError } from './catalogue';
 import type { Catalogue } from './schema';
 
 export interface VersionInfo {
@@ -75,6 +77,7 @@ export async function saveVersion(
 		]);
 		setCatalogue(next);
 		setLoaded(info.version);
+		await keepReconPoints(next, d);
 		await appendAudit(async () => ({
 			actor: input.author,
 			role: input.role ?? '',
@@ -104,7 +107,26 @@ export async function loadLatestCatalogue(d: Db = db()): Promise<number> {
 	const latest = await versionDocument(undefined, d);
 	if (latest.version > 0) setCatalogue(parseCatalogue(latest.document, `catalogue version ${latest.version}`));
 	setLoaded(latest.version);
+	await keepReconPoints(catalogue(), d);
 	return latest.version;
+}
+
+const log = logger('catalogue');
+
+/**
+ * recon_points keeps the points of the catalogue's reconciliation rules (migration 402): a point new
+ * to them is kept from now on and backfilled in the background. Returns the backfill (tests await it).
+ */
+export async function keepReconPoints(c: Catalogue, d: Db = db()): Promise<Promise<void>> {
+	try {
+		const { added, backfilled } = await syncScope(c, d, (msg, fields) => log.info(msg, fields));
+		if (added.length) log.info('reconciliation points added', { points: added.map((p) => `${p.flow}/${p.step}/${p.keyName}`) });
+		return backfilled;
+	} catch (e) {
+		// the catalogue is in use either way; the next load or save tries again
+		log.warn('reconciliation points not updated', { err: e });
+		return Promise.resolve();
+	}
 }
 
 /** Load a version another console saved, if there is one; returns it (null: nothing newer). */

@@ -7,12 +7,16 @@
  * (correlation_id and message_id, as the views index both), with known shares of missing (1 %),
  * duplicated (0.5 %), mismatched (0.5 %), unexpected (0.2 %) keys and a WMS that gets half of them.
  * Then it times what the page runs — flowResult (every figure per target, the hourly trend, control
- * totals) — ROUNDS times after a warm-up, and the drill-down list of missing keys (200), and appends
- * p50/p95 per size to bench/results/reconcile-<date>.md (machine and date) and a .json beside it.
- *
- * Env: KEYS (comma-separated, e.g. 100000,1000000), ROUNDS (default 15; ROUNDS_LARGE, default 5, above 1M keys), BENCH_DIR (data dir; default a
- * temp dir, removed after), BENCH_REUSE=1 (BENCH_DIR holds the points already: time only).
- */
+ * totals) — over yesterday, three ways, and appends p50/p95 per size to
+ * bench/results/reconcile-<date>.md (machine and date) and a .json beside it:
+ *  - kept: yesterday seen now (settled), served from its kept result (kept.ts): the fingerprint of
+ *    its points, the kept rows and the control totals — what every view after the first costs;
+ *  - cold: the same with no kept result (recon_results emptied before each round): fingerprint, the
+ *    page query, and writing the result — the first view of a day the background fold has not kept;
+ *  - live: yesterday seen at 00:30 today, inside the WMS grace period (open: never kept) — what every
+ *    view of an open window costs, i.e. the page query itself (today's partial day costs the same per key);
+ * and the fingerprint alone, and the drill-down list of missing keys (200, always live).
+  */
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +25,7 @@ import { setDb, sql, type Db } from '../src/lib/server/db';
 import { EmbeddedDb } from '../src/lib/server/db/chdb';
 import { migrate } from '../src/lib/server/db/migrate';
 import { parseCatalogue } from '../src/lib/server/flows/catalogue';
+import { keptStats, pointsFingerprint } from '../src/lib/server/reconciliation/kept';
 import { keysIn } from '../src/lib/server/reconciliation/queries';
 import { flowResult } from '../src/lib/server/reconciliation/results';
 
@@ -28,6 +33,8 @@ const SIZES = (process.env.KEYS ?? '100000,1000000,5000000').split(',').map(Numb
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 /** rounds for sizes above 1M keys (each takes seconds on a shared machine) */
 const ROUNDS_LARGE = Number(process.env.ROUNDS_LARGE ?? 5);
+/** rounds of the cold and live timings (each runs the page query) */
+const ROUNDS_COLD = Number(process.env.ROUNDS_COLD ?? 10);
 const DAY = 86_400_000;
 
 const flowYaml = (id: string) => `
@@ -83,9 +90,11 @@ async function main() {
 	const db = new EmbeddedDb(dir);
 	setDb(db);
 	await migrate(db, config);
-	// yesterday, UTC: a closed day (nothing pending), as the page shows it the morning after
+	// yesterday, UTC, seen now: a settled day (nothing pending), as the page shows it the morning after;
+	// and the same day seen at 00:30 today, inside the WMS target's grace period (open, live)
 	const dayStart = Math.floor(Date.now() / DAY) * DAY - DAY;
 	const w = { window: 'day' as const, from: new Date(dayStart), to: new Date(dayStart + DAY), now: new Date(), bucketSeconds: 3600 };
+	const open = { ...w, now: new Date(dayStart + DAY + 30 * 60_000) };
 	const reuse = process.env.BENCH_REUSE === '1';
 	const sizes = [];
 	for (const [i, n] of SIZES.entries()) {
@@ -98,25 +107,53 @@ async function main() {
 		}
 		const [size] = await db.query<{ rows: number }>(sql`SELECT count() AS rows FROM recon_points WHERE Flow = ${{ String: flow.id }}`);
 		console.log(`${n.toLocaleString()} keys: ${Number(size.rows).toLocaleString()} point rows${loadSeconds !== null ? ` (written in ${loadSeconds} s)` : ''}`);
-		const first = await flowResult(flow, w, db); // warm-up (marks, compiled expressions)
-		const page: number[] = [];
+		const first = await flowResult(flow, open, db); // warm-up (marks, compiled expressions)
+		const page = { kept: [] as number[], cold: [] as number[], live: [] as number[] };
+		const fingerprint: number[] = [];
 		const drill: number[] = [];
+		const time = async (xs: number[], f: () => Promise<unknown>) => {
+			const t0 = performance.now();
+			await f();
+			xs.push(performance.now() - t0);
+		};
 		// a plain scan of the same rows (count, sums): what the machine gives a query right now, for scale
 		let t = performance.now();
 		await db.query(sql`SELECT count(), sum(length(KeyValue)), max(Timestamp), sum(PointId % 7), sum(ifNull(Amount, 0)) FROM recon_points WHERE Flow = ${{ String: flow.id }} AND KeyName = 'correlation_id'`);
 		const scanMs = round(performance.now() - t);
 		const rounds = n > 1_000_000 ? ROUNDS_LARGE : ROUNDS;
-		for (let r = 0; r < rounds; r++) {
-			t = performance.now();
-			await flowResult(flow, w, db);
-			page.push(performance.now() - t);
-			t = performance.now();
-			await keysIn(flow.id, flow.reconciliation[0], w, 0, 'missing', 200, db);
-			drill.push(performance.now() - t);
+		const coldRounds = Math.min(rounds, ROUNDS_COLD);
+		const computed0 = keptStats.computed;
+		for (let r = 0; r < coldRounds; r++) {
+			await db.exec(sql`TRUNCATE TABLE recon_results`);
+			await time(page.cold, () => flowResult(flow, w, db));
+			await time(page.live, () => flowResult(flow, open, db));
 		}
-		const figures = Object.fromEntries(first.rules[0].targets.map((t) => [t.system, t.figures]));
-		console.log(`  page p50/p95 ${stats(page).p50}/${stats(page).p95} ms; drill-down p50/p95 ${stats(drill).p50}/${stats(drill).p95} ms`, JSON.stringify(figures.erp));
-		sizes.push({ keys: n, pointRows: Number(size.rows), loadSeconds, scanMs, sourceKeys: first.rules[0].sourceKeys, figures, pageMs: stats(page), drillDownMs: stats(drill) });
+		const computed = keptStats.computed - computed0;
+		const settled = await flowResult(flow, w, db);
+		for (let r = 0; r < rounds; r++) {
+			await time(page.kept, () => flowResult(flow, w, db));
+			await time(fingerprint, () => pointsFingerprint(flow.id, flow.reconciliation[0], w, db));
+			await time(drill, () => keysIn(flow.id, flow.reconciliation[0], w, 0, 'missing', 200, db));
+		}
+		// every cold round computed once, no kept round did: the timings are of the paths they name
+		if (computed !== coldRounds || keptStats.computed - computed0 !== coldRounds) throw new Error(`expected ${coldRounds} computations, saw ${keptStats.computed - computed0}`);
+		const figures = Object.fromEntries(settled.rules[0].targets.map((t) => [t.system, t.figures]));
+		const [k, c, l] = [stats(page.kept), stats(page.cold), stats(page.live)];
+		console.log(`  page p50/p95: kept ${k.p50}/${k.p95} ms, cold ${c.p50}/${c.p95} ms, live ${l.p50}/${l.p95} ms; fingerprint p50 ${stats(fingerprint).p50} ms; drill-down p50/p95 ${stats(drill).p50}/${stats(drill).p95} ms`, JSON.stringify(figures.erp));
+		sizes.push({
+			keys: n,
+			pointRows: Number(size.rows),
+			loadSeconds,
+			scanMs,
+			sourceKeys: settled.rules[0].sourceKeys,
+			pendingWhenOpen: first.rules[0].targets[0].figures.pending,
+			figures,
+			pageKeptMs: k,
+			pageColdMs: c,
+			pageLiveMs: l,
+			fingerprintMs: stats(fingerprint),
+			drillDownMs: stats(drill)
+		});
 	}
 	const result = {
 		date: new Date().toISOString(),
@@ -137,12 +174,16 @@ async function main() {
 ## Run ${result.date}
 
 Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memGiB} GiB, ${result.machine.os}, Node ${result.machine.node}; embedded chDB. Load average at the end (1/5/15 min): ${result.loadAverage.join(' / ')} (the machine is shared).
-One UTC day per size, one rule with 3 targets (2 required, 1 optional), every point under 2 key names; timed rounds after a warm-up${reuse ? '; points generated by an earlier run into BENCH_DIR (BENCH_REUSE=1)' : ''}. "plain scan" = count and sums over the same rows once (no grouping), for the machine's state at that moment.
-"page" = flowResult: every figure per target, the hourly trend and the control totals (what /reconciliation/{flow} and GET /api/v1/reconciliation/{flow} run); "drill-down" = the first 200 missing keys.
+One UTC day per size (yesterday), one rule with 3 targets (2 required, 1 optional), every point under 2 key names; timed rounds after a warm-up${reuse ? '; points generated by an earlier run into BENCH_DIR (BENCH_REUSE=1)' : ''}. "plain scan" = count and sums over the same rows once (no grouping), for the machine's state at that moment.
+"page" = flowResult: every figure per target, the hourly trend and the control totals (what /reconciliation/{flow} and GET /api/v1/reconciliation/{flow} run), three ways:
+**kept** = yesterday seen now (settled), served from its kept result: fingerprint of its points + kept rows + control totals (every view after the first; the issue's figure);
+**cold** = the same with no kept result (emptied before each round): fingerprint + the page query + writing the result (the first view, when the background fold has not kept the day yet);
+**live** = yesterday seen at 00:30 today, inside the WMS grace period: an open window, never kept, the page query itself (what any open window costs, today's included).
+"fingerprint" = the kept path's check alone; "drill-down" = the first 200 missing keys (always live).
 
-| keys / day | point rows | rounds | plain scan ms | page p50 ms | page p95 ms | page max ms | drill-down p50 ms | drill-down p95 ms | goal (1M keys) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${sizes.map((s) => `| ${s.keys.toLocaleString()} | ${s.pointRows.toLocaleString()} | ${s.pageMs.n} | ${s.scanMs} | ${s.pageMs.p50} | ${s.pageMs.p95} | ${s.pageMs.max} | ${s.drillDownMs.p50} | ${s.drillDownMs.p95} | ${s.keys === 1_000_000 ? `p95 ≤ 1000: ${s.pageMs.p95 <= 1000 ? 'met' : 'missed'}` : ''} |`).join('\n')}
+| keys / day | point rows | plain scan ms | kept p50 / p95 ms (rounds) | cold p50 / p95 ms (rounds) | live p50 / p95 ms (rounds) | fingerprint p50 / p95 ms | drill-down p50 / p95 ms | goal (1M keys, settled day) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${sizes.map((s) => `| ${s.keys.toLocaleString()} | ${s.pointRows.toLocaleString()} | ${s.scanMs} | ${s.pageKeptMs.p50} / ${s.pageKeptMs.p95} (${s.pageKeptMs.n}) | ${s.pageColdMs.p50} / ${s.pageColdMs.p95} (${s.pageColdMs.n}) | ${s.pageLiveMs.p50} / ${s.pageLiveMs.p95} (${s.pageLiveMs.n}) | ${s.fingerprintMs.p50} / ${s.fingerprintMs.p95} | ${s.drillDownMs.p50} / ${s.drillDownMs.p95} | ${s.keys === 1_000_000 ? `kept p95 ≤ 1000: ${s.pageKeptMs.p95 <= 1000 ? 'met' : 'missed'}` : ''} |`).join('\n')}
 `
 	);
 	console.log(`results: ${md}`);

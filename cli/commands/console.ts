@@ -10,6 +10,7 @@ import { startConsole } from '../console-server';
 import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { finishInterrupted } from '../../src/lib/server/interpret/reinterpret';
 import { startFolding } from '../../src/lib/server/sla/fold';
+import { startKeepingResults } from '../../src/lib/server/reconciliation/kept';
 import { catalogue } from '../../src/lib/server/flows/catalogue';
 import { followCatalogue } from '../../src/lib/server/flows/versions';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
@@ -36,6 +37,8 @@ export async function run(): Promise<void> {
 	const alerts = config.runScheduler ? startAlerts({ db }) : { stop() {} };
 	// other consoles fold on demand when their figures are older than SYNCSCOPE_SLA_FRESHNESS_MS
 	const stopFolding = config.runScheduler ? startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows) : async () => {};
+	// reconciliation results of days and hours that just settled, kept before anyone opens them (other consoles keep on view)
+	const stopKeeping = config.runScheduler ? startKeepingResults(db, () => catalogue().flows, (m) => log.info(m)) : async () => {};
 	// the scheduling console also finishes a re-interpret job that died mid-day (its staging tables hold the day)
 	if (config.runScheduler) {
 		void finishInterrupted().then(
@@ -51,6 +54,7 @@ export async function run(): Promise<void> {
 		stopFollowing();
 		await web.close();
 		await stopFolding();
+		await stopKeeping();
 		await db.close();
 	});
 }

@@ -15,6 +15,7 @@ import { startAutoRetry } from '../../src/lib/server/exceptions/auto-retry';
 import { startAlerts } from '../../src/lib/server/alerts/engine';
 import { finishInterrupted } from '../../src/lib/server/interpret/reinterpret';
 import { startFolding } from '../../src/lib/server/sla/fold';
+import { startKeepingResults } from '../../src/lib/server/reconciliation/kept';
 import { catalogue } from '../../src/lib/server/flows/catalogue';
 
 export interface Syncscope {
@@ -44,6 +45,8 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 	const stopAutoRetry = startAutoRetry();
 	const alerts = startAlerts({ db });
 	const stopFolding = startFolding(db, (m) => log.info(m), undefined, () => catalogue().flows);
+	// reconciliation results of days and hours that just settled, kept before anyone opens them
+	const stopKeeping = startKeepingResults(db, () => catalogue().flows, (m) => log.info(m));
 	// a re-interpret job that died mid-day left that day in its staging tables: put it back
 	void finishInterrupted().then(
 		(job) => job && log.info('re-interpret: interrupted days finished', { jobId: job.jobId }),
@@ -59,6 +62,7 @@ export async function startSyncscope(config: Config): Promise<Syncscope> {
 			alerts.stop();
 			await web.close();
 			await stopFolding();
+			await stopKeeping();
 			await collector.shutdown();
 			await db.close();
 		}

@@ -40,7 +40,8 @@ export const RETENTION: readonly RetentionRule[] = [
 	{ table: 'sla_milestone_hour', expr: 'Hour', setting: 'ttlTracesDays' },
 	{ table: 'sla_dead_letters_minute', expr: 'Minute', setting: 'ttlLogsDays' },
 	{ table: 'recon_points', expr: 'toDateTime(Timestamp)', setting: 'ttlTracesDays' },
-	{ table: 'recon_control_totals', expr: 'toDateTime(WindowStart)', setting: 'ttlLogsDays' }
+	{ table: 'recon_control_totals', expr: 'toDateTime(WindowStart)', setting: 'ttlLogsDays' },
+	{ table: 'recon_results', expr: 'toDateTime(WindowFrom)', setting: 'ttlTracesDays' }
 ];
 
 export type RetentionConfig = Pick<Config, TtlKey | 'clickhouseCluster'>;

@@ -31,7 +31,19 @@ const QUERY_SETTINGS = raw('max_threads = 2');
 
 const isPoint = (p: { step: string; outcome: readonly string[] }) => sql`(Step = ${{ String: p.step }} AND Outcome IN ${{ 'Array(String)': p.outcome }})`;
 
-const maxGrace = (rule: ReconRule) => Math.max(...rule.targets.map((t) => t.grace));
+/** The largest grace period of a rule's targets (ms). */
+export const maxGrace = (rule: ReconRule) => Math.max(...rule.targets.map((t) => t.grace));
+
+/**
+ * The points a rule reads for a window: its flow, key name and steps, from the largest grace period
+ * before the window to the largest after it.
+ */
+export function readRange(flow: string, rule: ReconRule, w: Window): Sql {
+	const g = maxGrace(rule);
+	const steps = [...new Set([rule.source.step, ...rule.targets.map((t) => t.step)])];
+	return sql`Flow = ${{ String: flow }} AND KeyName = ${{ String: rule.key }} AND Step IN ${{ 'Array(String)': steps }}
+		AND Timestamp >= ${{ 'DateTime64(3)': new Date(w.from.getTime() - g) }} AND Timestamp < ${{ 'DateTime64(3)': new Date(w.to.getTime() + g) }}`;
+}
 
 /** The fields the rule compares anywhere (its own and its targets'), in one order. */
 export function comparedFields(rule: ReconRule): string[] {
@@ -43,11 +55,10 @@ export function comparedFields(rule: ReconRule): string[] {
  * arrived, when first and whether twice or more (two distinct point ids). p, the point a row is
  * (0 the source, i target i), is computed once per row. Per compared field its value at each point
  * (`v_j[1]` the source's, `v_j[i + 1]` target i's; the smallest, where a key left more than once):
- * min of a column costs a fraction of argMin of the first value (bench/reconcile.ts).
+ * min of a column costs a fraction of argMin of the first value (bench/reconcile.ts); and per field
+ * whether each target's value differs (`fd_j`, fieldDiffers).
  */
 function perKey(flow: string, rule: ReconRule, w: Window): Sql {
-	const g = maxGrace(rule);
-	const steps = [...new Set([rule.source.step, ...rule.targets.map((t) => t.step)])];
 	const fields = comparedFields(rule);
 	const point = sql`multiIf(${isPoint(rule.source)}, 0, ${join(rule.targets.map((t, i) => sql`${isPoint(t)}, ${{ UInt8: i + 1 }}`), ', ')}, 255)`;
 	const each = (f: (i: number) => string) => `[${rule.targets.map((_, i) => f(i + 1)).join(', ')}]`;
@@ -68,27 +79,30 @@ function perKey(flow: string, rule: ReconRule, w: Window): Sql {
 			${raw(each((i) => `minIf(Timestamp, p = ${i})`))} AS tAt,
 			${raw(each((i) => `minIf(PointId, p = ${i}) != maxIf(PointId, p = ${i})`))} AS tDup
 			${raw(ranges.map((r) => `, ${r}`).join(''))}
+			${join(fieldDiffers(rule).map((d) => sql`, ${d}`), '')}
 		FROM (
 			SELECT KeyValue, Timestamp, PointId, ${raw(fields.map((f) => `${FIELD_COLUMNS[f].column}, `).join(''))}${point} AS p
 			FROM recon_points
-			WHERE Flow = ${{ String: flow }} AND KeyName = ${{ String: rule.key }} AND Step IN ${{ 'Array(String)': steps }}
-				AND Timestamp >= ${{ 'DateTime64(3)': new Date(w.from.getTime() - g) }} AND Timestamp < ${{ 'DateTime64(3)': new Date(w.to.getTime() + g) }})
+			WHERE ${readRange(flow, rule, w)})
 		GROUP BY KeyValue`;
 }
 
-/** Per compared field (position j in comparedFields): does what arrived at target i differ from what left? */
-function fieldDiffers(rule: ReconRule): Sql {
-	const fields = comparedFields(rule);
-	if (!fields.length) return raw('CAST([] AS Array(UInt8))');
+/**
+ * Per compared field (position j in comparedFields), `fd_j`: per target, does what arrived there differ
+ * from what left? Compared once per key, before the (key, target) rows are made: compared on each of
+ * those rows (the values' arrays copied to every one), the page query took 15–20 % longer at 1M keys.
+ * A field a target does not compare never differs there.
+ */
+function fieldDiffers(rule: ReconRule): Sql[] {
 	const tol = sql`${{ Float64: rule.tolerance }}`;
-	// a field a target does not compare never differs there
-	const compares = sql`${{ 'Array(Array(String))': rule.targets.map((t) => t.compare ?? rule.compare) }}[i]`;
-	const one = (f: string, j: number) => {
-		const [a, b] = [`v_${j}[1]`, `v_${j}[i + 1]`].map(raw);
-		const differs = FIELD_COLUMNS[f].numeric ? sql`ifNull(abs(${a} - ${b}) > ${tol}, isNull(${a}) != isNull(${b}))` : sql`${a} != ${b}`;
-		return sql`(has(${compares}, ${{ String: f }}) AND ${differs})`;
-	};
-	return sql`[${join(fields.map((f, j) => one(f, j + 1)), ', ')}]`;
+	return comparedFields(rule).map((f, j) => {
+		const at = rule.targets.map((t, i) => {
+			if (!(t.compare ?? rule.compare).includes(f as ReconRule['compare'][number])) return raw('0');
+			const [a, b] = [`v_${j + 1}[1]`, `v_${j + 1}[${i + 2}]`].map(raw);
+			return FIELD_COLUMNS[f].numeric ? sql`ifNull(abs(${a} - ${b}) > ${tol}, isNull(${a}) != isNull(${b}))` : sql`${a} != ${b}`;
+		});
+		return sql`[${join(at, ', ')}] AS fd_${raw(String(j + 1))}`;
+	});
 }
 
 /** The compared values of point x (1 = the source, i + 1 = target i) as text. */
@@ -109,12 +123,13 @@ export function keyStates(flow: string, rule: ReconRule, w: Window): Sql {
 	const grace = sql`${{ 'Array(Int64)': rule.targets.map((t) => t.grace) }}[i]`;
 	const required = sql`${{ 'Array(UInt8)': rule.targets.map((t) => (t.required ? 1 : 0)) }}[i]`;
 	const names = sql`${{ 'Array(String)': comparedFields(rule) }}`;
+	const diffs = comparedFields(rule).map((_, j) => raw(`fd_${j + 1}[i]`));
 	// the state as its 1-based position in STATES (0: not in this window): a number groups faster than text
 	const code = (st: KeyState) => raw(String(STATES.indexOf(st) + 1));
 	return sql`
 		SELECT k, i, srcAt, tAt[i] AS tgtAt, tHas[i] AS arrived, hasSrc, ${valuesText(rule, '1')} AS srcF, ${valuesText(rule, 'i + 1')} AS tgtF,
-			arrived AND hasSrc AND arrayExists(x -> x, ${fieldDiffers(rule)}) AS mismatch,
-			if(mismatch, arrayFilter((name, d) -> d, ${names}, ${fieldDiffers(rule)}), CAST([] AS Array(String))) AS differs,
+			arrived AND hasSrc AND (${diffs.length ? join(diffs, ' OR ') : raw('0')}) AS mismatch,
+			${diffs.length ? sql`if(mismatch, arrayFilter((name, d) -> d, ${names}, [${join(diffs, ', ')}]), CAST([] AS Array(String)))` : raw('CAST([] AS Array(String))')} AS differs,
 			multiIf(
 				hasSrc AND srcAt >= ${from} AND srcAt < ${to},
 					multiIf(NOT arrived, if(${required} = 0, ${code('absent')}, if(addMilliseconds(srcAt, ${grace}) > ${{ 'DateTime64(3)': w.now }}, ${code('pending')}, ${code('missing')})),
@@ -137,14 +152,19 @@ export interface StateCount {
 	late: number;
 }
 
-/** The page's query: per target, state and trend bucket, how many keys (and how many of them late). */
-export async function stateCounts(flow: string, rule: ReconRule, w: Window, bucketSeconds: number, d: Db = db()): Promise<StateCount[]> {
-	const rows = await d.query<{ i: number; state: number; b: number; n: number; late: number }>(sql`
+/** The page's query as SQL (also what a kept result's definition hash is taken of, kept.ts). */
+export function stateCountsSql(flow: string, rule: ReconRule, w: Window, bucketSeconds: number): Sql {
+	return sql`
 		SELECT i, state, intDiv(toUnixTimestamp64Milli(at) - ${{ Int64: w.from.getTime() }}, ${{ UInt32: bucketSeconds * 1000 }}) AS b, count() AS n, countIf(late) AS late
 		FROM (${keyStates(flow, rule, w)})
 		WHERE state != 0
 		GROUP BY i, state, b
-		SETTINGS ${QUERY_SETTINGS}`);
+		SETTINGS ${QUERY_SETTINGS}`;
+}
+
+/** The page's query: per target, state and trend bucket, how many keys (and how many of them late). */
+export async function stateCounts(flow: string, rule: ReconRule, w: Window, bucketSeconds: number, d: Db = db()): Promise<StateCount[]> {
+	const rows = await d.query<{ i: number; state: number; b: number; n: number; late: number }>(stateCountsSql(flow, rule, w, bucketSeconds));
 	return rows.map((r) => ({ target: Number(r.i) - 1, state: STATES[Number(r.state) - 1], bucket: Number(r.b), n: Number(r.n), late: Number(r.late) }));
 }
 
@@ -174,8 +194,7 @@ export async function keysIn(flow: string, rule: ReconRule, w: Window, target: n
 	const counts = rows.length
 		? await d.query<{ k: string; n: number }>(sql`
 			SELECT KeyValue AS k, uniqExact(PointId) AS n FROM recon_points
-			WHERE Flow = ${{ String: flow }} AND KeyName = ${{ String: rule.key }} AND ${isPoint(t)} AND KeyValue IN ${{ 'Array(String)': rows.map((r) => r.k) }}
-				AND Timestamp >= ${{ 'DateTime64(3)': new Date(w.from.getTime() - maxGrace(rule)) }} AND Timestamp < ${{ 'DateTime64(3)': new Date(w.to.getTime() + maxGrace(rule)) }}
+			WHERE ${readRange(flow, rule, w)} AND ${isPoint(t)} AND KeyValue IN ${{ 'Array(String)': rows.map((r) => r.k) }}
 			GROUP BY k`)
 		: [];
 	const arrivals = new Map(counts.map((c) => [c.k, Number(c.n)]));

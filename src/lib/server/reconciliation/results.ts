@@ -6,15 +6,19 @@ import { db, type Db } from '../db';
 import { exceptionsByKey } from '../exceptions/by-key';
 import type { Flow, ReconRule } from '../flows/schema';
 import { controlTotals } from './control-totals';
-import { keysIn, stateCounts, type Window } from './queries';
+import { keptStateCounts } from './kept';
+import { keysIn, type Window } from './queries';
 import { STATES, type FlowResult, type KeyRow, type KeyState, type ReconOverview, type RuleResult } from './schemas';
 
 const zero = () => Object.fromEntries(STATES.map((s) => [s, 0])) as Record<KeyState, number>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Results of one rule: figures per target, the trend in buckets of bucketSeconds, control totals. */
+/**
+ * Results of one rule: figures per target, the trend in buckets of bucketSeconds, control totals. A
+ * settled window's figures are the kept ones while its points are unchanged (kept.ts).
+ */
 export async function ruleResult(flow: string, rule: ReconRule, w: Window, bucketSeconds: number, d: Db = db()): Promise<RuleResult> {
-	const [counts, totals] = await Promise.all([stateCounts(flow, rule, w, bucketSeconds, d), controlTotals(flow, rule, w, d)]);
+	const [counts, totals] = await Promise.all([keptStateCounts(flow, rule, w, bucketSeconds, d), controlTotals(flow, rule, w, d)]);
 	const targets = rule.targets.map((t) => ({ system: t.system, step: t.step, required: t.required, graceMs: t.grace, figures: zero(), late: 0 }));
 	const buckets = new Map<number, { sourceKeys: number; targets: Record<string, Record<KeyState, number>> }>();
 	const n = Math.ceil((w.to.getTime() - w.from.getTime()) / (bucketSeconds * 1000));

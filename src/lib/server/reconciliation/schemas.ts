@@ -8,8 +8,10 @@ import { z } from 'zod';
 export const STATES = ['matched', 'missing', 'pending', 'absent', 'duplicated', 'mismatched', 'unexpected'] as const;
 export type KeyState = (typeof STATES)[number];
 
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+export const HOUR = 3_600_000;
+/** The trend's bucket per window: hourly for a day, 5 minutes for an hour. */
+export const BUCKET_SECONDS = { day: 3600, hour: 300 } as const;
 
 /**
  * ?window=day|hour&start=<ISO> (start defaults to the current UTC day or hour; any start is floored
@@ -28,7 +30,7 @@ export const windowQuerySchema = z
 			return z.NEVER;
 		}
 		const from = new Date(Math.floor(at.getTime() / len) * len);
-		return { window, from, to: new Date(from.getTime() + len), bucketSeconds: window === 'day' ? 3600 : 300 };
+		return { window, from, to: new Date(from.getTime() + len), bucketSeconds: BUCKET_SECONDS[window] };
 	});
 export type ReconWindow = z.output<typeof windowQuerySchema>;
 

@@ -10,6 +10,9 @@ import { activeRules, type ActiveRules } from '../src/lib/server/interpret/rules
 import { AttributeCapture } from './signals/proto-attributes';
 import { q, type RowSink } from './signals/rows';
 
+/** `"integration.<fact>":` per fact name */
+const MEMBER_KEYS = new Map<string, string>();
+
 /** The attribute members a row gains: derived facts and their provenance ('' when none). */
 export function derivedMembers(d: Derived): string {
 	let members = '';
@@ -17,7 +20,9 @@ export function derivedMembers(d: Derived): string {
 	for (const f in d.facts) {
 		const rule = d.by[f];
 		if (rule === 'explicit') continue;
-		members += (members ? ',' : '') + q(ATTR_PREFIX + f) + ':' + q(d.facts[f]);
+		let key = MEMBER_KEYS.get(f);
+		if (key === undefined) MEMBER_KEYS.set(f, (key = q(ATTR_PREFIX + f) + ':'));
+		members += (members ? ',' : '') + key + q(d.facts[f]);
 		by += (by ? ',' : '') + f + '=' + rule;
 	}
 	return members ? members + ',' + q(DERIVED_ATTR) + ':' + q(by) : '';

@@ -5,8 +5,8 @@
  */
 import { anyValueText } from './any-value';
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
-import { emptyItem } from '../../src/lib/server/interpret/facts';
 import { recordTimeProblem, truncate, withLimits, type IngestLimits } from './limits';
+import { LocatedItem } from './located-item';
 import { EVENT_NAME, WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, RowWriter } from './row-writer';
 import { q, RowSink } from './rows';
@@ -214,19 +214,14 @@ function logRecord(r: Reader, start: number, end: number, suffix: Buffer, origin
 	}
 	w.ascii(',{');
 	EVENT_NAME.start = -1;
-	const item = capture
-		? emptyItem({
-				signal: 'log',
-				traceId: tidLen === 0 || allZero(b, tidS, tidE) ? '' : b.toString('hex', tidS, tidE),
-				spanId: sidLen === 0 || allZero(b, sidS, sidE) ? '' : b.toString('hex', sidS, sidE),
-				service: origin.service,
-				resource: origin.resource,
-				scope: origin.scope,
-				body: bodyText
-			})
-		: null;
+	let item: LocatedItem | null = null;
+	if (capture) {
+		item = new LocatedItem(b, 'log', tidLen === 0 || allZero(b, tidS, tidE) ? '' : b.toString('hex', tidS, tidE), origin.service, origin.scope, origin.resource);
+		item.ids(sidS, sidE, 0, 0);
+		item.body = bodyText;
+	}
 	if (item) {
-		writeAttributes(r, w, start, end, 6, capture!, item.attrs);
+		writeAttributes(r, w, start, end, 6, capture!, item);
 		sink.cut(w.pos, WRITTEN.members > 0);
 	} else writeAttributes(r, w, start, end, 6);
 	w.ascii('},');

@@ -2,8 +2,10 @@
  * Attribute maps from protobuf KeyValues straight into row bytes: `{"key":"value",…}` members for
  * a Map(String, String) column, string values copied byte for byte.
  */
-import { ATTR_PREFIX, FACTS } from '../../src/lib/server/interpret/facts';
+import { FACT_ATTRS } from '../../src/lib/server/interpret/facts';
 import { anyValueText } from './any-value';
+import { interned } from './intern';
+import type { LocatedItem } from './located-item';
 import { truncate, VALUE_LIMIT } from './limits';
 import type { RowWriter } from './row-writer';
 import { expectWire, type Reader, WIRE_LEN } from './wire';
@@ -14,34 +16,54 @@ const EVENT_NAME_KEY = Buffer.from('event.name');
 
 /**
  * What the interpretation layer reads of a span's or record's attributes: the keys its rules name
- * and every `integration.*` key, as text. Keys are matched on their bytes against the wanted ones
- * (grouped by length), so a wanted key costs no new string and the others cost a table lookup;
- * native Buffer decoding of a short string costs more than the rest of an attribute (bench:ingest).
+ * and every `integration.*` key, noted where they are (located-item.ts decodes a value when read).
+ * Keys are matched on their bytes against the wanted ones (grouped by length), so a wanted key
+ * costs no new string and the others cost a table lookup.
  */
 export class AttributeCapture {
-	private byLength = new Map<number, { bytes: Uint8Array; key: string }[]>();
+	/** wanted keys by their length in bytes */
+	private byLength: (Wanted[] | undefined)[] = [];
 	/** span events whose attributes rules read (`exception`, and any `event:<name>:…` source) */
 	readonly events: Set<string>;
 	constructor(wanted: Set<string>, events: Iterable<string> = ['exception']) {
 		this.events = new Set(events);
-		const keys = new Set([...wanted, ...FACTS.map((f) => ATTR_PREFIX + f)]);
-		for (const key of keys) {
+		// keys are the strings the engine and the rules pass (FACT_ATTRS', V8's table's): found by identity
+		for (const key of new Set([...FACT_ATTRS, ...wanted])) {
 			const bytes = Buffer.from(key);
-			const list = this.byLength.get(bytes.length) ?? [];
-			list.push({ bytes, key });
-			this.byLength.set(bytes.length, list);
+			const fact = FACT_ATTRS.indexOf(key);
+			(this.byLength[bytes.length] ??= []).push(new Wanted(bytes, fact >= 0 ? FACT_ATTRS[fact] : internalized(key), fact, key.startsWith(KEY_ATTR_PREFIX)));
 		}
 	}
-	/** the key at [s, e) if it is wanted, else null */
-	key(b: Buffer, s: number, e: number): string | null {
-		const candidates = this.byLength.get(e - s);
-		if (candidates) {
-			for (const c of candidates) if (sameBytes(b, s, c.bytes)) return c.key;
+	/** the wanted key at [s, e), else null (compared from the end: keys share their prefixes) */
+	wanted(b: Buffer, s: number, e: number): Wanted | null {
+		const candidates = this.byLength[e - s];
+		if (candidates === undefined) return null;
+		for (let k = 0; k < candidates.length; k++) {
+			const want = candidates[k].bytes;
+			let i = want.length - 1;
+			while (i >= 0 && b[s + i] === want[i]) i--;
+			if (i < 0) return candidates[k];
 		}
-		// integration.key.<name> and other integration.* keys no rule names: decoded
-		if (e - s > 12 && b[s] === 0x69 && b[s + 11] === 0x2e && sameBytes(b, s, INTEGRATION)) return text(b, s, e);
 		return null;
 	}
+}
+
+/** A key the rules read: its text, and its index in FACTS when it is a fact's attribute (else -1). */
+class Wanted {
+	constructor(
+		readonly bytes: Uint8Array,
+		readonly key: string,
+		readonly fact: number,
+		/** an `integration.key.*` attribute (a business key the client states) */
+		readonly isKey: boolean
+	) {}
+}
+
+const KEY_ATTR_PREFIX = 'integration.key.';
+
+/** The same string from V8's string table: attribute keys are then compared by identity first. */
+function internalized(s: string): string {
+	return Object.keys({ [s]: 0 })[0];
 }
 
 function sameBytes(b: Buffer, s: number, want: Uint8Array): boolean {
@@ -58,6 +80,7 @@ export function text(b: Buffer, s: number, e: number): string {
 }
 
 const INTEGRATION = Buffer.from('integration.');
+const INTEGRATION_KEY = Buffer.from(KEY_ATTR_PREFIX);
 
 /** `syncscope.` — attributes only the collector writes; incoming ones are dropped. */
 const RESERVED = Buffer.from('syncscope.');
@@ -69,7 +92,7 @@ export const WRITTEN = { members: 0 };
  * The members of a JSON object for the KeyValue fields numbered `field` in [start, end). With
  * `into`, wanted attributes are also collected as text and reserved `syncscope.*` keys are dropped.
  */
-export function writeAttributes(r: Reader, w: RowWriter, start: number, end: number, field: number, capture?: AttributeCapture, into?: Record<string, string>): void {
+export function writeAttributes(r: Reader, w: RowWriter, start: number, end: number, field: number, capture?: AttributeCapture, into?: LocatedItem): void {
 	const outer = r.end;
 	r.pos = start;
 	r.end = end;
@@ -121,19 +144,17 @@ function locate(r: Reader, start: number, end: number): void {
 	}
 }
 
-/** Collect the located KeyValue into `into` when wanted; true when its key is reserved (the caller drops it). */
-function captureLocated(r: Reader, capture: AttributeCapture, into: Record<string, string>): boolean {
+/** Note the located KeyValue on `into` when wanted; true when its key is reserved (the caller drops it). */
+function captureLocated(r: Reader, capture: AttributeCapture, into: LocatedItem): boolean {
 	const b = r.buf;
 	const { keyS, keyE, valS, valE } = AT;
-	if (keyE - keyS > 10 && b[keyS] === 0x73 && b.compare(RESERVED, 0, 10, keyS, keyS + 10) === 0) return true;
-	const key = capture.key(b, keyS, keyE);
-	if (key === null) return false;
-	if (valS < 0) into[key] = '';
-	// AnyValue holding only string_value with a one-byte length (most values)
-	else if (b[valS] === 0x0a && valS + 1 < valE && b[valS + 1] < 0x80 && valS + 2 + b[valS + 1] === valE) into[key] = text(b, valS + 2, valE);
-	else {
-		r.pos = valS;
-		into[key] = anyValueText(r, valE);
+	if (keyE - keyS > 10 && b[keyS] === 0x73 && sameBytes(b, keyS, RESERVED)) return true;
+	const c = capture.wanted(b, keyS, keyE);
+	if (c !== null) into.add(c.key, c.fact, c.isKey, valS, valE);
+	// integration.key.<name> and other integration.* keys no rule names
+	else if (keyE - keyS > 12 && b[keyS] === 0x69 && b[keyS + 11] === 0x2e && sameBytes(b, keyS, INTEGRATION)) {
+		const isKey = keyE - keyS >= 16 && sameBytes(b, keyS, INTEGRATION_KEY);
+		into.add(interned(b, keyS, keyE), -1, isKey, valS, valE);
 	}
 	return false;
 }
@@ -147,7 +168,7 @@ export function writeKeyValue(r: Reader, w: RowWriter, start: number, end: numbe
 function writeLocated(r: Reader, w: RowWriter): void {
 	const b = r.buf;
 	const { keyS, keyE, valS, valE } = AT;
-	if (keyE - keyS === 10 && b.compare(EVENT_NAME_KEY, 0, 10, keyS, keyE) === 0) {
+	if (keyE - keyS === 10 && sameBytes(b, keyS, EVENT_NAME_KEY)) {
 		EVENT_NAME.start = valS;
 		EVENT_NAME.end = valE;
 	}

@@ -7,17 +7,14 @@
  * Values match the string decoder in traces.ts (checked by the property tests).
  */
 import { decodeResource, decodeScope, EMPTY_RESOURCE, EMPTY_SCOPE, type ResourceInfo, type ScopeInfo } from './common';
-import type { Item } from '../../src/lib/server/interpret/facts';
 import { eventsRead, linkIds } from './traces-proto-items';
 import { spanTimeProblem, withLimits, type IngestLimits } from './limits';
+import { interned } from './intern';
+import { LocatedItem } from './located-item';
 import { text, WRITTEN, writeAttributes, type AttributeCapture } from './proto-attributes';
 import { allZero, hex, RowWriter } from './row-writer';
 import { q, RowSink, SPAN_KINDS, STATUS_CODES } from './rows';
 import { expectWire, Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire';
-
-/** shared by the spans without events or links (never mutated: the decoder assigns fresh arrays) */
-const NO_EVENTS: Item['events'] = Object.freeze([]) as unknown as Item['events'];
-const NO_LINKS: Item['links'] = Object.freeze([]) as unknown as Item['links'];
 
 function suffixOf(res: ResourceInfo, scope: ScopeInfo): Buffer {
 	return Buffer.from(',' + q(res.serviceName) + ',' + res.attributes + ',' + q(scope.name) + ',' + q(scope.version) + ']\n');
@@ -227,26 +224,13 @@ function span(r: Reader, start: number, end: number, suffix: Buffer, origin: Ori
 	w.ascii(',"' + (SPAN_KINDS[kind] ?? '') + '",{');
 	const capture = sink.capture;
 	if (capture) {
-		// every field of Item written here, in its order (one object shape for every span)
-		const item: Item = {
-			signal: 'span',
-			traceId: hex(b, tidS, tidE),
-			spanId: hex(b, sidS, sidE),
-			parentSpanId: parE === parS || allZero(b, parS, parE) ? '' : hex(b, parS, parE),
-			name: text(b, nameS, nameE),
-			kind: SPAN_KINDS[kind] ?? '',
-			status: STATUS_CODES[code] ?? '',
-			statusMessage: msgE > msgS ? text(b, msgS, msgE) : '',
-			service: origin.service,
-			scope: origin.scope,
-			attrs: {},
-			resource: origin.resource,
-			events: NO_EVENTS,
-			links: NO_LINKS,
-			body: '',
-			eventName: ''
-		};
-		writeAttributes(r, w, start, end, 9, capture, item.attrs);
+		const item = new LocatedItem(b, 'span', hex(b, tidS, tidE), origin.service, origin.scope, origin.resource);
+		item.ids(sidS, sidE, parS, parE);
+		item.name = interned(b, nameS, nameE);
+		item.kind = SPAN_KINDS[kind] ?? '';
+		item.status = STATUS_CODES[code] ?? '';
+		if (msgE > msgS) item.statusMessage = text(b, msgS, msgE);
+		writeAttributes(r, w, start, end, 9, capture, item);
 		sink.cut(w.pos, WRITTEN.members > 0);
 		if (events) item.events = eventsRead(r, start, end, capture.events);
 		if (links) item.links = linkIds(r, start, end);

@@ -31,6 +31,8 @@ export type FactName = (typeof FACTS)[number];
 /** Further business keys (`sales_order`, `asn`, …) are facts `key.<name>`, attributes `integration.key.<name>`. */
 export const KEY_PREFIX = 'key.';
 export const ATTR_PREFIX = 'integration.';
+/** The attribute of each fact of FACTS (same index). */
+export const FACT_ATTRS: readonly string[] = FACTS.map((f) => ATTR_PREFIX + f);
 /** The attribute that records provenance: `flow=rule-id,step=rule-id`. Incoming values are dropped. */
 export const DERIVED_ATTR = 'syncscope.derived';
 
@@ -58,6 +60,12 @@ export interface Item {
 	service: string;
 	scope: string;
 	attrs: Record<string, string>;
+	/**
+	 * Items of the protobuf decoders: the captured attributes located in the request and decoded on
+	 * first read (most are never read: a span that states its facts skips the rules that would).
+	 * The rules read through attr(); `attrs` is then built on demand.
+	 */
+	located: LocatedAttrs | undefined;
 	resource: Record<string, string>;
 	/** span events (name and attributes); only `exception` events are collected on the hot path */
 	events: { name: string; attrs: Record<string, string> }[];
@@ -67,7 +75,27 @@ export interface Item {
 	eventName: string;
 }
 
-/** Facts of one item: value and the rule that set it ('explicit' for an integration.* attribute). */
+/** Attributes located in a request, read one at a time. */
+export interface LocatedAttrs {
+	/** an attribute's text (the last one of a repeated key); undefined when absent */
+	get(key: string): string | undefined;
+	/** bit i set: the item carries the attribute of FACTS[i] (`integration.<fact>`) */
+	readonly factMask: number;
+	/** the `integration.key.*` attributes it carries, in wire order */
+	readonly keyAttrs: readonly string[];
+}
+
+/** An attribute of an item as text; undefined when absent. */
+export function attr(it: Item, key: string): string | undefined {
+	const l = it.located;
+	return l === undefined ? it.attrs[key] : l.get(key);
+}
+
+/**
+ * Facts of one item: value and the rule that set it ('explicit' for an integration.* attribute).
+ * Every fact is in `by`; for a protobuf item (`located`), an explicit fact the interpretation does
+ * not read (engine.ts READ_EXPLICIT) is in `by` only: its value stays in the row as sent.
+ */
 export interface Derived {
 	facts: Record<string, string>;
 	by: Record<string, string>;
@@ -86,6 +114,7 @@ export function emptyItem(over: Partial<Item> = {}): Item {
 		service: '',
 		scope: '',
 		attrs: {},
+		located: undefined,
 		resource: {},
 		events: [],
 		links: [],

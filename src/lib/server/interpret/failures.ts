@@ -8,7 +8,7 @@
  * Error class follows the contract: transport (unreachable, timeouts, 5xx, 429), validation (400, 422),
  * auth (401, 403), duplicate (409), business (other 4xx).
  */
-import type { Item } from './facts';
+import { attr, type Item } from './facts';
 
 const GRPC_NAMES = [
 	'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
@@ -58,45 +58,44 @@ export interface FailureFacts {
 }
 
 function httpStatus(it: Item): number {
-	const v = it.attrs['http.response.status_code'] ?? it.attrs['http.status_code'];
+	const v = attr(it, 'http.response.status_code') ?? attr(it, 'http.status_code');
 	const n = v === undefined ? NaN : Number(v);
 	return Number.isInteger(n) ? n : 0;
 }
 
 /** What the conventions say about a span's failure; null when it did not fail by any of them. */
 export function conventionFailure(it: Item): FailureFacts | null {
-	const exc = it.events.find((e) => e.name === 'exception');
-	const excType = exc?.attrs['exception.type'] ?? it.attrs['exception.type'] ?? '';
-	const excMessage = exc?.attrs['exception.message'] ?? it.attrs['exception.message'] ?? '';
-	const message = it.statusMessage || excMessage;
+	const exc = exceptionEvent(it);
 	const http = httpStatus(it);
 	if (http >= 400) {
 		return {
 			outcome: 'failed',
 			errorClass: httpErrorClass(http),
 			errorCode: `HTTP ${http}`,
-			errorMessage: message || `HTTP ${http}`,
+			errorMessage: failureMessage(it, exc) || `HTTP ${http}`,
 			rule: 'semconv.http-status'
 		};
 	}
-	const grpcText = it.attrs['rpc.grpc.status_code'];
+	const grpcText = attr(it, 'rpc.grpc.status_code');
 	const grpc = grpcText === undefined ? 0 : Number(grpcText);
 	if (grpc > 0 && Number.isInteger(grpc)) {
 		return {
 			outcome: 'failed',
 			errorClass: grpcErrorClass(grpc),
 			errorCode: `gRPC ${GRPC_NAMES[grpc] ?? grpc}`,
-			errorMessage: message || `gRPC ${GRPC_NAMES[grpc] ?? grpc}`,
+			errorMessage: failureMessage(it, exc) || `gRPC ${GRPC_NAMES[grpc] ?? grpc}`,
 			rule: 'semconv.grpc-status'
 		};
 	}
 	if (it.status === 'Error' || exc) {
-		const errorType = it.attrs['error.type'] ?? '';
+		const excType = exc?.attrs['exception.type'] ?? attr(it, 'exception.type') ?? '';
+		const errorType = attr(it, 'error.type') ?? '';
+		const msg = failureMessage(it, exc);
 		return {
 			outcome: it.status === 'Error' ? 'failed' : '',
-			errorClass: exceptionErrorClass(`${excType} ${errorType} ${message}`),
+			errorClass: exceptionErrorClass(`${excType} ${errorType} ${msg}`),
 			errorCode: excType || errorType,
-			errorMessage: message,
+			errorMessage: msg,
 			rule: exc ? 'semconv.exception' : 'semconv.status'
 		};
 	}
@@ -107,5 +106,15 @@ export function conventionFailure(it: Item): FailureFacts | null {
 export function conventionSuccess(it: Item): boolean {
 	const http = httpStatus(it);
 	if (http >= 100 && http < 400) return it.status !== 'Error';
-	return it.attrs['rpc.grpc.status_code'] === '0' && it.status !== 'Error';
+	return attr(it, 'rpc.grpc.status_code') === '0' && it.status !== 'Error';
+}
+
+/** The status message, else the exception's (read only for a span that failed). */
+function failureMessage(it: Item, exc: Item['events'][number] | undefined): string {
+	return it.statusMessage || (exc?.attrs['exception.message'] ?? attr(it, 'exception.message') ?? '');
+}
+
+function exceptionEvent(it: Item): Item['events'][number] | undefined {
+	for (const e of it.events) if (e.name === 'exception') return e;
+	return undefined;
 }

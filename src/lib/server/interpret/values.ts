@@ -4,7 +4,7 @@
  * conventions: `http.request.header.x-correlation-id = ["SO-1"]`) is JSON text, read as its first
  * element.
  */
-import type { Item } from './facts';
+import { attr, type Item } from './facts';
 import type { Value } from './schema';
 
 /** A compiled glob or /regex/: true when the whole text matches (globs) or the regex finds a match. */
@@ -24,6 +24,8 @@ export function compilePattern(p: string): (s: string) => boolean {
 export function scalar(v: string | undefined): string {
 	if (v === undefined) return '';
 	if (v.length > 1 && v.charCodeAt(0) === 0x5b && v.charCodeAt(v.length - 1) === 0x5d) {
+		const one = plainSingleString(v);
+		if (one !== null) return one;
 		try {
 			const a = JSON.parse(v) as unknown;
 			if (Array.isArray(a)) return a.length === 0 ? '' : textOf(a[0]);
@@ -34,6 +36,17 @@ export function scalar(v: string | undefined): string {
 	return v;
 }
 
+/** `["text"]` with nothing to unescape in the text (a captured header, the common case): the text, without JSON.parse. */
+function plainSingleString(v: string): string | null {
+	const n = v.length;
+	if (n < 4 || v.charCodeAt(1) !== 0x22 || v.charCodeAt(n - 2) !== 0x22) return null;
+	for (let i = 2; i < n - 2; i++) {
+		const c = v.charCodeAt(i);
+		if (c === 0x22 || c === 0x5c || c < 0x20) return null;
+	}
+	return v.slice(2, n - 2);
+}
+
 function textOf(v: unknown): string {
 	if (v === null || v === undefined) return '';
 	return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -41,10 +54,9 @@ function textOf(v: unknown): string {
 
 /** http.route, else url.path, else the path of url.full / http.target (older conventions). */
 export function routeOf(it: Item): string {
-	const a = it.attrs;
-	const r = a['http.route'] || a['url.path'] || a['http.target'];
+	const r = attr(it, 'http.route') || attr(it, 'url.path') || attr(it, 'http.target');
 	if (r) return r.split('?')[0];
-	const full = a['url.full'] || a['http.url'];
+	const full = attr(it, 'url.full') || attr(it, 'http.url');
 	if (!full) return '';
 	try {
 		return new URL(full).pathname;
@@ -68,43 +80,45 @@ function baggageValue(header: string, key: string): string {
 	return '';
 }
 
-/** The raw text of a source for an item ('' when absent). */
-export function sourceText(it: Item, from: string): string {
+/** A source (`attr:…`, `body`, …) as a reader of its raw text ('' when absent), parsed once per rule. */
+export function compileSource(from: string): (it: Item) => string {
 	const colon = from.indexOf(':');
 	const head = colon < 0 ? from : from.slice(0, colon);
 	const rest = colon < 0 ? '' : from.slice(colon + 1);
 	switch (head) {
 		case 'attr':
-			return it.attrs[rest] ?? '';
+			return (it) => attr(it, rest) ?? '';
 		case 'resource':
-			return rest === 'service.name' ? it.service : (it.resource[rest] ?? '');
+			return rest === 'service.name' ? (it) => it.service : (it) => it.resource[rest] ?? '';
 		case 'event': {
 			const sep = rest.indexOf(':');
 			const name = rest.slice(0, sep);
-			const attr = rest.slice(sep + 1);
-			for (const e of it.events) if (e.name === name && e.attrs[attr]) return e.attrs[attr];
-			return '';
+			const key = rest.slice(sep + 1);
+			return (it) => {
+				for (const e of it.events) if (e.name === name && e.attrs[key]) return e.attrs[key];
+				return '';
+			};
 		}
 		case 'baggage':
-			return it.attrs[rest] || baggageValue(scalar(it.attrs['http.request.header.baggage'] ?? it.attrs['baggage']), rest);
+			return (it) => attr(it, rest) || baggageValue(scalar(attr(it, 'http.request.header.baggage') ?? attr(it, 'baggage')), rest);
 		case 'body':
-			return it.body;
+			return (it) => it.body;
 		case 'name':
-			return it.name;
+			return (it) => it.name;
 		case 'kind':
-			return it.kind.toLowerCase();
+			return (it) => it.kind.toLowerCase();
 		case 'status':
-			return it.status.toLowerCase();
+			return (it) => it.status.toLowerCase();
 		case 'status_message':
-			return it.statusMessage;
+			return (it) => it.statusMessage;
 		case 'service':
-			return it.service;
+			return (it) => it.service;
 		case 'scope':
-			return it.scope;
+			return (it) => it.scope;
 		case 'route':
-			return routeOf(it);
+			return routeOf;
 		default:
-			return '';
+			return () => '';
 	}
 }
 
@@ -142,9 +156,9 @@ export function compileValue(v: Value): ValueFn {
 	const map = v.map;
 	const only = v.only;
 	const format = v.format;
-	const from = v.from;
+	const source = compileSource(v.from);
 	return (it) => {
-		let s = sourceText(it, from);
+		let s = source(it);
 		if (!s) return '';
 		s = path ? atPath(s, path) : scalar(s);
 		if (s && re) {

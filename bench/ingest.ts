@@ -21,6 +21,7 @@ import { decodeTracesProto, TRACE_COLUMNS } from '../collector/signals/traces';
 import { decode } from '../collector/ingest';
 import { Interpreter } from '../collector/interpret';
 import { loadInterpretation } from '../src/lib/server/interpret/versions';
+import { activeRules, setActiveRules } from '../src/lib/server/interpret/ruleset';
 import { encodeTraces, sampleTraces } from '../tests/helpers/otlp-encode';
 
 const SPANS_PER_REQUEST = 512;
@@ -77,11 +78,19 @@ interface Load {
 	latenciesMs: number[];
 }
 const collector = await startCollector({ config, db, log: (m) => console.warn(m) });
+// BENCH_LAYER_AB=1: half the rounds run without the interpretation layer (no rule set: rows as sent; the
+// sample spans carry their facts, so the engine gets the same rows): the layer's own cost, paired
+// with rounds on the same store at the same moment
+const LAYER_AB = process.env.BENCH_LAYER_AB === '1';
+const rulesInUse = activeRules();
 const child = fork(join(here, 'ingest-load.ts'), [], { execArgv: ['--import', 'tsx'] });
 const latencies: number[] = [];
-const rounds: { collectorSpansPerSecond: number; collectorCpuMicrosPerSpan: number; ceilingSpansPerSecond: number; meanBatchRows: number; insertsInFlight: number; loadAverage1m: number }[] = [];
+const rounds: { layer: boolean; collectorSpansPerSecond: number; collectorCpuMicrosPerSpan: number; ceilingSpansPerSecond: number; meanBatchRows: number; insertsInFlight: number; loadAverage1m: number }[] = [];
 let spans = 0, requests = 0, failures = 0, collectorMs = 0, ceilingRows = 0, ceilingMs = 0, batches = 0;
 for (let round = 0; round < ROUNDS; round++) {
+	// ABBA order, so the store growing during the run weighs on both alike
+	const layer = !LAYER_AB || round % 4 === 0 || round % 4 === 3;
+	setActiveRules(layer ? rulesInUse : undefined);
 	sampling = true;
 	const before = batchesOf(collector.metrics());
 	const insertSecondsBefore = insertSecondsOf(collector.metrics());
@@ -129,6 +138,7 @@ for (let round = 0; round < ROUNDS; round++) {
 	ceilingRows += rows;
 	ceilingMs += ms;
 	rounds.push({
+		layer,
 		collectorSpansPerSecond: Math.round(load.spans / (load.elapsedMs / 1000)),
 		collectorCpuMicrosPerSpan: +cpuMicrosPerSpan.toFixed(1),
 		ceilingSpansPerSecond: Math.round(rows / (ms / 1000)),
@@ -143,6 +153,15 @@ await collector.shutdown();
 clearInterval(sampler);
 await db.close();
 rmSync(dir, { recursive: true, force: true });
+
+/** Paired rounds with and without the layer: medians and each pair's ratio (with / without). */
+function layerAb() {
+	const on = rounds.filter((r) => r.layer);
+	const off = rounds.filter((r) => !r.layer);
+	const pairs = off.map((r, i) => ({ spans: +(on[i].collectorSpansPerSecond / r.collectorSpansPerSecond).toFixed(3), cpu: +(on[i].collectorCpuMicrosPerSpan / r.collectorCpuMicrosPerSpan).toFixed(3) }));
+	const side = (xs: typeof rounds) => ({ spansPerSecond: median(xs.map((r) => r.collectorSpansPerSecond)), cpuMicrosPerSpan: median(xs.map((r) => r.collectorCpuMicrosPerSpan)) });
+	return { withLayer: side(on), withoutLayer: side(off), pairs, medianRatio: { spans: median(pairs.map((p) => p.spans)), cpu: median(pairs.map((p) => p.cpu)) } };
+}
 
 // ---- report ----------------------------------------------------------------------------------------
 latencies.sort((a, b) => a - b);
@@ -179,6 +198,7 @@ const result = {
 	decoderWithoutInterpretationSpansPerSecond: Math.round(median(rates.bare)),
 	decoderUntaggedSpansPerSecond: Math.round(median(rates.untagged)),
 	rounds,
+	layerAb: LAYER_AB ? layerAb() : undefined,
 	processPeakRssBytes: vmHwm(),
 	goals: { spansPerSecond: 80_000, ratio: 0.65, rssBytes: 1024 ** 3 }
 };
@@ -212,8 +232,10 @@ Workload: ${result.workload.transport}, ${SPANS_PER_REQUEST} spans/request, 10 a
 | … the same spans without the interpretation layer (wire → rows only) | ${result.decoderWithoutInterpretationSpansPerSecond.toLocaleString('en')} spans/s | |
 | … untagged HTTP spans (no integration.*), facts derived by the layer | ${result.decoderUntaggedSpansPerSecond.toLocaleString('en')} spans/s | |
 
-Rounds (collector / ceiling spans/s, mean rows per insert, mean inserts in flight during the collector round, load average):
-${rounds.map((r, i) => `- ${i + 1}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.collectorCpuMicrosPerSpan} µs CPU/span, ${r.meanBatchRows} rows, ${r.insertsInFlight} in flight, load ${r.loadAverage1m}`).join('\n')}
+${result.layerAb ? `Interpretation layer A/B (BENCH_LAYER_AB=1: rounds alternate with and without the rule set, same store): with ${result.layerAb.withLayer.spansPerSecond.toLocaleString('en')} spans/s, ${result.layerAb.withLayer.cpuMicrosPerSpan} µs CPU/span; without ${result.layerAb.withoutLayer.spansPerSecond.toLocaleString('en')} spans/s, ${result.layerAb.withoutLayer.cpuMicrosPerSpan} µs CPU/span; pairs with/without (spans/s, CPU/span): ${result.layerAb.pairs.map((p) => `${p.spans} / ${p.cpu}`).join(', ')}; median ${result.layerAb.medianRatio.spans} / ${result.layerAb.medianRatio.cpu}.
+
+` : ''}Rounds (collector / ceiling spans/s, mean rows per insert, mean inserts in flight during the collector round, load average):
+${rounds.map((r, i) => `- ${i + 1}${LAYER_AB ? (r.layer ? ' (layer)' : ' (no layer)') : ''}: ${r.collectorSpansPerSecond} / ${r.ceilingSpansPerSecond}, ${r.collectorCpuMicrosPerSpan} µs CPU/span, ${r.meanBatchRows} rows, ${r.insertsInFlight} in flight, load ${r.loadAverage1m}`).join('\n')}
 `;
 writeFileSync(join(here, 'results', `ingest-${stamp}.md`), md);
 console.log(md);

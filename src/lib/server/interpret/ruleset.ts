@@ -166,7 +166,7 @@ function currentCatalogue(): Catalogue | undefined {
 	return (globalThis as Record<symbol, Catalogue | undefined>)[CATALOGUE];
 }
 
-export function setActiveRules(a: ActiveRules): void {
+export function setActiveRules(a: ActiveRules | undefined): void {
 	(globalThis as G)[KEY] = a;
 }
 
